@@ -15,20 +15,22 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: venv
-	$(BIN)/ruff check provider tests benchmarks examples
-	$(BIN)/ruff format --check provider tests benchmarks examples
+	$(BIN)/ruff check provider tests benchmarks examples scripts
+	$(BIN)/ruff format --check provider tests benchmarks examples scripts
 
 typecheck: venv
 	$(BIN)/mypy
 
 format: venv
-	$(BIN)/ruff format provider tests benchmarks examples
-	$(BIN)/ruff check --fix provider tests benchmarks examples
+	$(BIN)/ruff format provider tests benchmarks examples scripts
+	$(BIN)/ruff check --fix provider tests benchmarks examples scripts
 
 test: lint typecheck
 	$(BIN)/pytest
 
-demo: venv
+demo:
+	@$(PYTHON) scripts/demo.py --check-cli
+	$(MAKE) venv
 	$(BIN)/python scripts/demo.py
 
 bench: venv
