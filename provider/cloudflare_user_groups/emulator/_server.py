@@ -30,6 +30,9 @@ class EmulatorServer(ThreadingHTTPServer):
 
     daemon_threads = True
     timeout = 0.5
+    # socketserver's default backlog of 5 drops simultaneous connects, which then wait ~1 s
+    # for a SYN retransmit; concurrent clients are the point of the emulator's tests.
+    request_queue_size = 128
 
     def __init__(self, host: str, port: int, dispatcher: Dispatcher) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
