@@ -1,0 +1,192 @@
+"""What every dynamic provider of this package shares: configuration, the client, and pickling.
+
+The provider object is pickled into every resource's state by the Pulumi SDK and unpickled in the
+provider host, once per process. So it holds no credential and nothing that cannot be pickled: the
+settings come from ``configure()`` (stack config, then the environment) and the HTTP client is built
+lazily, in the host, on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.output import Unknown
+
+from cloudflare_user_groups import pacing
+from cloudflare_user_groups.client import (
+    DEFAULT_BASE_URL,
+    ENV_BASE_URL,
+    CloudflareClient,
+    Credentials,
+    RetryPolicy,
+)
+from cloudflare_user_groups.errors import InvalidInputError
+
+# Keys shared with pulumi-cloudflare, so that a stack that already configures that provider
+# configures this one too.
+CONFIG_API_TOKEN = "cloudflare:apiToken"
+CONFIG_API_KEY = "cloudflare:apiKey"
+CONFIG_EMAIL = "cloudflare:email"
+CONFIG_BASE_URL = "cloudflare:baseUrl"
+# Settings of this package only.
+CONFIG_NAMESPACE = "cloudflare-user-groups"
+CONFIG_RETRY_DEADLINE = f"{CONFIG_NAMESPACE}:retryDeadline"
+CONFIG_PROPAGATION_TIMEOUT = f"{CONFIG_NAMESPACE}:propagationTimeout"
+CONFIG_RATE_LIMIT = f"{CONFIG_NAMESPACE}:rateLimit"
+
+ENV_RETRY_DEADLINE = "CLOUDFLARE_USER_GROUPS_RETRY_DEADLINE"
+ENV_PROPAGATION_TIMEOUT = "CLOUDFLARE_USER_GROUPS_PROPAGATION_TIMEOUT"
+ENV_RATE_LIMIT = "CLOUDFLARE_USER_GROUPS_RATE_LIMIT"
+
+DEFAULT_RETRY_DEADLINE = 120.0
+DEFAULT_PROPAGATION_TIMEOUT = 30.0
+
+# Bumped only together with a compatibility path in ``__setstate__``: old stacks hold this value.
+STATE_VERSION = 1
+
+
+def is_unknown(value: object) -> bool:
+    """Tell whether a property is still unknown (a preview before its source resource exists)."""
+    return isinstance(value, Unknown)
+
+
+@attrs.frozen
+class Settings:
+    """The provider's settings, resolved from stack config and the environment."""
+
+    api_token: str | None = attrs.field(default=None, repr=False)
+    api_key: str | None = attrs.field(default=None, repr=False)
+    email: str | None = None
+    base_url: str | None = None
+    retry_deadline: float = DEFAULT_RETRY_DEADLINE
+    propagation_timeout: float = DEFAULT_PROPAGATION_TIMEOUT
+    rate_limit: str | None = None
+
+    @classmethod
+    def resolve(cls, config: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings: stack config first, then the environment variables."""
+        env = os.environ if env is None else env
+
+        def text(key: str) -> str | None:
+            value = config.get(key)
+            if value is None or value == "":
+                return None
+            return str(value)
+
+        def seconds(key: str, env_name: str, default: float) -> float:
+            raw = text(key) or env.get(env_name) or None
+            if raw is None:
+                return default
+            try:
+                value = float(raw)
+            except ValueError:
+                value = -1.0
+            if not value >= 0:
+                raise InvalidInputError(
+                    key, f"must be a number of seconds, zero or more (got {raw!r})"
+                )
+            return value
+
+        rate_limit = text(CONFIG_RATE_LIMIT)
+        if rate_limit is not None:
+            pacing.parse_rate_limit(rate_limit, CONFIG_RATE_LIMIT)  # a bad value fails here, named
+        return cls(
+            api_token=text(CONFIG_API_TOKEN),
+            api_key=text(CONFIG_API_KEY),
+            email=text(CONFIG_EMAIL),
+            base_url=text(CONFIG_BASE_URL),
+            retry_deadline=seconds(
+                CONFIG_RETRY_DEADLINE, ENV_RETRY_DEADLINE, DEFAULT_RETRY_DEADLINE
+            ),
+            propagation_timeout=seconds(
+                CONFIG_PROPAGATION_TIMEOUT, ENV_PROPAGATION_TIMEOUT, DEFAULT_PROPAGATION_TIMEOUT
+            ),
+            rate_limit=rate_limit,
+        )
+
+
+class _ConfigView:
+    """Adapt ``pulumi.dynamic.Config`` (which only has ``get``) to a mapping lookup."""
+
+    def __init__(self, req: ConfigureRequest) -> None:
+        self._config = req.config
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self._config.get(key)
+        return default if value is None else value
+
+
+class BaseProvider(ResourceProvider):
+    """Configuration and a lazily built, thread-safe client for this package's providers."""
+
+    # The pickled provider holds no secret (see ``__getstate__``), so it need not be encrypted
+    # in state; the SDK still marks it secret if a secret Output is ever captured
+    # (pulumi/pulumi#15538).
+    serialize_as_secret_always = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._settings: Settings | None = None
+        self._client: CloudflareClient | None = None
+        self._lock = threading.Lock()
+
+    # Pickling: only a format version goes into state. Settings and the client are per process.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"state_version": STATE_VERSION}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Take credentials and settings from the stack config (or, later, the environment)."""
+        settings = Settings.resolve(_ConfigView(req))  # type: ignore[arg-type]
+        with self._lock:
+            self._settings = settings
+            self._client = None
+
+    @property
+    def settings(self) -> Settings:
+        """The resolved settings; from the environment alone when ``configure()`` never ran."""
+        with self._lock:
+            if self._settings is None:
+                self._settings = Settings.resolve({})
+            return self._settings
+
+    @property
+    def client(self) -> CloudflareClient:
+        """The client, built on first use so that check and diff need no credentials."""
+        settings = self.settings
+        with self._lock:
+            if self._client is None:
+                credentials = Credentials.from_values(
+                    api_token=settings.api_token,
+                    api_key=settings.api_key,
+                    email=settings.email,
+                )
+                client = CloudflareClient(
+                    credentials,
+                    base_url=settings.base_url,
+                    retry=RetryPolicy(deadline=settings.retry_deadline),
+                    pacer=self._pacer(credentials, settings),
+                )
+                self._client = client
+            return self._client
+
+    @staticmethod
+    def _pacer(credentials: Credentials, settings: Settings) -> pacing.Pacer | None:
+        """The process-wide budget of these credentials, sized by the configured rate limit."""
+        if settings.rate_limit is None:
+            return None  # the client's default: CLOUDFLARE_USER_GROUPS_RATE_LIMIT or 1200/300
+        limit, window = pacing.parse_rate_limit(settings.rate_limit, CONFIG_RATE_LIMIT)
+        base_url = settings.base_url or os.environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL
+        return pacing.shared_pacer(credentials.fingerprint, base_url, limit, window)
+
+    def use_client(self, client: CloudflareClient) -> None:
+        """Use this client instead of building one (for programs that embed the provider)."""
+        with self._lock:
+            self._client = client
