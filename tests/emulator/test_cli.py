@@ -83,9 +83,14 @@ class TestMain:
         assert process.returncode == 0
         assert "Traceback" not in stderr
 
-    def test_invalid_rate_limit_exits_2(self, capsys: pytest.CaptureFixture[str]) -> None:
+    @pytest.mark.parametrize(
+        "options", [["--rate-limit", "0"], ["--rate-limit", "1", "--rate-window", "0"]]
+    )
+    def test_invalid_rate_limit_exits_2(
+        self, capsys: pytest.CaptureFixture[str], options: list[str]
+    ) -> None:
         """Returns 2 and explains a rate limit it cannot use."""
-        assert main(["--port", "0", "--rate-limit", "0"]) == 2
+        assert main(["--port", "0", *options]) == 2
         assert "error:" in capsys.readouterr().err
 
     def test_invalid_seed_exits_2(self, capsys: pytest.CaptureFixture[str]) -> None:

@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     emulator = Emulator(args.host, args.port, args.token, args.latency, api_keys=api_keys)
     try:
         if args.rate_limit is not None:
-            emulator.set_rate_limit(args.rate_limit, args.rate_window or 300.0, args.rate_block)
+            emulator.set_rate_limit(args.rate_limit, args.rate_window, args.rate_block)
         emulator.start()
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
