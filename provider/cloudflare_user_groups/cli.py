@@ -24,7 +24,13 @@ import attrs
 import requests
 
 from cloudflare_user_groups._version import __version__
-from cloudflare_user_groups.client import CloudflareClient, Credentials
+from cloudflare_user_groups.client import (
+    ENV_API_KEY,
+    ENV_API_TOKEN,
+    ENV_EMAIL,
+    CloudflareClient,
+    Credentials,
+)
 from cloudflare_user_groups.errors import (
     APIStatusError,
     AuthenticationError,
@@ -392,10 +398,14 @@ def _connect(
     try:
         credentials = Credentials.from_values(env=os.environ)
     except CredentialsError as error:
+        names = (ENV_API_TOKEN, ENV_API_KEY, ENV_EMAIL)
+        if any(os.environ.get(name, "").strip() for name in names):
+            raise  # a malformed or incomplete value: the client's message names it
         raise CredentialsError(
-            f"{error} ({PROG} reads credentials only from the environment, never from flags, "
-            "so that they stay out of shell history)"
-        ) from None
+            f"no Cloudflare credentials: set {ENV_API_TOKEN} to an API token (preferred), or "
+            f"{ENV_API_KEY} and {ENV_EMAIL} to a Global API key and its email ({PROG} takes "
+            "no secrets as flags, so that they stay out of shell history)"
+        ) from error
     if session_factory is None:
         return CloudflareClient(credentials, base_url=args.base_url)
     return CloudflareClient(credentials, base_url=args.base_url, session_factory=session_factory)

@@ -492,6 +492,31 @@ class TestMain:
         assert "CLOUDFLARE_API_TOKEN" in err and "shell history" in err
 
     @pytest.mark.parametrize(
+        ("env", "expected"),
+        [
+            ({"CLOUDFLARE_API_KEY": "key-secret-123"}, "CLOUDFLARE_EMAIL"),
+            ({"CLOUDFLARE_EMAIL": "a@example.com"}, "no API key"),
+            ({"CLOUDFLARE_API_TOKEN": "tok en-secret"}, "cannot be sent in an HTTP header"),
+        ],
+    )
+    def test_incomplete_credentials_exit_1(
+        self,
+        env: dict[str, str],
+        expected: str,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """Exits 1 naming what is wrong with the environment's credentials, never their value."""
+        for name in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        assert cli.main(list(self.LIST)) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and expected in err
+        assert "secret" not in err
+
+    @pytest.mark.parametrize(
         ("error", "expected"),
         [
             (status_error(PermissionDeniedError, 403), "HTTP 403"),
