@@ -179,11 +179,6 @@ def _non_negative(_instance: object, attribute: attrs.Attribute[float], value: f
         raise InvalidInputError(attribute.name, "must be a number, zero or more", value=value)
 
 
-def _positive(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InvalidInputError(attribute.name, "must be a number above zero", value=value)
-
-
 def _at_least_one(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInputError(attribute.name, "must be a whole number, 1 or more", value=value)
@@ -191,10 +186,14 @@ def _at_least_one(_instance: object, attribute: attrs.Attribute[int], value: int
 
 @attrs.frozen
 class RetryPolicy:
-    """How often and how long a call is retried; the defaults follow the official SDKs' backoff."""
+    """How often and how long a call is retried; the defaults follow the official SDKs' backoff.
+
+    ``deadline`` bounds a whole call, waits included: no wait ends after it and no attempt outlives
+    it. The first attempt is always made, so a deadline of 0 means a single attempt.
+    """
 
     max_attempts: int = attrs.field(default=5, validator=_at_least_one)
-    deadline: float = attrs.field(default=120.0, validator=_positive)
+    deadline: float = attrs.field(default=120.0, validator=_non_negative)
     initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
     max_delay: float = attrs.field(default=8.0, validator=_non_negative)
     max_retry_after: float = attrs.field(default=300.0, validator=_non_negative)
@@ -382,7 +381,8 @@ class CloudflareClient:
         self._rng = rng
         self._auth = _HeaderAuth(self._credentials)
         self._local = threading.local()
-        self._sessions: list[requests.Session] = []
+        # Each thread's session, with its thread, so that sessions of finished threads get closed.
+        self._sessions: list[tuple[threading.Thread, requests.Session]] = []
         self._sessions_lock = threading.Lock()
         self._generation = 0
 
@@ -418,9 +418,9 @@ class CloudflareClient:
     def close(self) -> None:
         """Close every session (of every thread); the client stays usable and reopens lazily."""
         with self._sessions_lock:
-            sessions, self._sessions = self._sessions, []
+            owned, self._sessions = self._sessions, []
             self._generation += 1
-        for session in sessions:
+        for _thread, session in owned:
             session.close()
 
     # Group members
@@ -708,9 +708,13 @@ class CloudflareClient:
         if session is None or local.generation != self._generation:
             session = self._session_factory()
             with self._sessions_lock:
-                self._sessions.append(session)
+                finished = [pair for pair in self._sessions if not pair[0].is_alive()]
+                self._sessions = [pair for pair in self._sessions if pair[0].is_alive()]
+                self._sessions.append((threading.current_thread(), session))
                 local.generation = self._generation
             local.session = session
+            for _thread, old in finished:
+                old.close()
         return session
 
     def _call(
@@ -728,6 +732,9 @@ class CloudflareClient:
         """Send one API call with pacing and retries, and return its unwrapped envelope."""
         url = self._url(path, params)
         payload = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+        # A call of its own always makes its first attempt (a deadline of 0 means "no retries");
+        # a lookup inside another call's retries shares that call's deadline strictly.
+        first_is_free = deadline_at is None
         if deadline_at is None:
             deadline_at = self._clock() + self._retry.deadline
         last: _Failure | None = None
@@ -740,11 +747,23 @@ class CloudflareClient:
                 if recovered is not None:
                     return _Envelope(recovered, None, 200)
             remaining = deadline_at - self._clock()
-            if remaining <= 0 or not self._pacer.acquire(timeout=remaining):
+            if remaining <= 0 and not (first_is_free and attempt == 1):
+                if last is not None:
+                    raise last.error
+                raise APITimeoutError(
+                    operation=operation,
+                    method=method,
+                    url=url,
+                    reason="the retry deadline passed before the request could be sent",
+                )
+            if not self._pacer.acquire(timeout=max(remaining, 0.0)):
                 if last is not None:
                     raise last.error
                 raise self._budget_error(operation, method, url)
-            outcome = self._send(operation, method, url, payload, deadline_at - self._clock())
+            time_left = deadline_at - self._clock()
+            outcome = self._send(
+                operation, method, url, payload, time_left if time_left > 0 else None
+            )
             if isinstance(outcome, _Envelope):
                 return outcome
             if gone_ok_on_retry and maybe_applied and isinstance(outcome.error, NotFoundError):
@@ -795,14 +814,22 @@ class CloudflareClient:
         )
 
     def _send(
-        self, operation: str, method: str, url: str, payload: bytes | None, remaining: float
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        payload: bytes | None,
+        time_left: float | None,
     ) -> _Envelope | _Failure:
         """Make one attempt; never raises for HTTP or transport failures."""
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         if payload is not None:
             headers["Content-Type"] = "application/json"
-        # A single attempt may not outlive the deadline either.
-        connect, read = (max(0.001, min(part, remaining)) for part in self._timeout)
+        # An attempt may not outlive the deadline either; None: a free first attempt.
+        connect, read = (
+            part if time_left is None else min(part, max(time_left, 0.001))
+            for part in self._timeout
+        )
         try:
             response = self._session().request(
                 method,

@@ -261,7 +261,6 @@ class TestRetryPolicyBackoff:
             {"max_attempts": 0},
             {"max_attempts": 1.5},
             {"max_attempts": True},
-            {"deadline": 0},
             {"deadline": -1},
             {"initial_delay": -0.1},
             {"max_delay": float("nan")},
@@ -576,6 +575,15 @@ class TestStatusRetries:
         assert "third" in str(info.value)
         assert h.clock.now - began <= 3.0
 
+    def test_zero_deadline_means_one_attempt(self, make: Any) -> None:
+        """Makes exactly one attempt, with the full timeouts, when the deadline is 0."""
+        h = make([fail(503)], retry=RetryPolicy(deadline=0))
+        with pytest.raises(InternalServerError):
+            h.client.get_user_group(A, G)
+        assert h.count == 1
+        assert h.adapter.timeouts == [(5.0, 60.0)]
+        assert h.clock.sleeps == []
+
     def test_attempt_timeouts_shrink_to_the_deadline(self, make: Any) -> None:
         """Never gives one attempt a timeout longer than the time left."""
         h = make([fail(503), ok({"id": G, "name": "x"})], retry=RetryPolicy(deadline=2.0))
@@ -811,6 +819,19 @@ class TestThreads:
         h.client.close()
         h.client.list_user_groups(A)
         assert len(h.sessions) == 9
+
+    def test_sessions_of_finished_threads_are_closed(self, make: Any) -> None:
+        """Closes the session of a finished thread when another thread opens one."""
+        h = make(lambda request: ok([]))
+        closed: list[requests.Session] = []
+        worker = threading.Thread(target=lambda: h.client.list_user_groups(A))
+        worker.start()
+        worker.join()
+        (first,) = h.sessions
+        first.close = lambda: closed.append(first)  # type: ignore[method-assign]
+        h.client.list_user_groups(A)
+        assert closed == [first]
+        assert len(h.sessions) == 2
 
     def test_sessions_are_created_lazily(self, make: Any) -> None:
         """Creates no session until the first request."""
