@@ -18,6 +18,7 @@ from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 
 from cloudflare_user_groups import pacing
+from cloudflare_user_groups._cache import GroupListCache, forget_everywhere, shared_cache
 from cloudflare_user_groups.client import (
     DEFAULT_BASE_URL,
     ENV_BASE_URL,
@@ -38,13 +39,16 @@ CONFIG_NAMESPACE = "cloudflare-user-groups"
 CONFIG_RETRY_DEADLINE = f"{CONFIG_NAMESPACE}:retryDeadline"
 CONFIG_PROPAGATION_TIMEOUT = f"{CONFIG_NAMESPACE}:propagationTimeout"
 CONFIG_RATE_LIMIT = f"{CONFIG_NAMESPACE}:rateLimit"
+CONFIG_READ_CACHE = f"{CONFIG_NAMESPACE}:readCacheSeconds"
 
 ENV_RETRY_DEADLINE = "CLOUDFLARE_USER_GROUPS_RETRY_DEADLINE"
 ENV_PROPAGATION_TIMEOUT = "CLOUDFLARE_USER_GROUPS_PROPAGATION_TIMEOUT"
 ENV_RATE_LIMIT = "CLOUDFLARE_USER_GROUPS_RATE_LIMIT"
+ENV_READ_CACHE = "CLOUDFLARE_USER_GROUPS_READ_CACHE_SECONDS"
 
 DEFAULT_RETRY_DEADLINE = 120.0
 DEFAULT_PROPAGATION_TIMEOUT = 30.0
+DEFAULT_READ_CACHE = 10.0
 
 # Bumped only together with a compatibility path in ``__setstate__``: old stacks hold this value.
 STATE_VERSION = 1
@@ -66,6 +70,7 @@ class Settings:
     retry_deadline: float = DEFAULT_RETRY_DEADLINE
     propagation_timeout: float = DEFAULT_PROPAGATION_TIMEOUT
     rate_limit: str | None = None
+    read_cache_seconds: float = DEFAULT_READ_CACHE
 
     @classmethod
     def resolve(cls, config: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +112,7 @@ class Settings:
                 CONFIG_PROPAGATION_TIMEOUT, ENV_PROPAGATION_TIMEOUT, DEFAULT_PROPAGATION_TIMEOUT
             ),
             rate_limit=rate_limit,
+            read_cache_seconds=seconds(CONFIG_READ_CACHE, ENV_READ_CACHE, DEFAULT_READ_CACHE),
         )
 
 
@@ -185,6 +191,15 @@ class BaseProvider(ResourceProvider):
         limit, window = pacing.parse_rate_limit(settings.rate_limit, CONFIG_RATE_LIMIT)
         base_url = settings.base_url or os.environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL
         return pacing.shared_pacer(credentials.fingerprint, base_url, limit, window)
+
+    @property
+    def group_lists(self) -> GroupListCache:
+        """The process-wide member listings shared by reads (see ``_cache``)."""
+        return shared_cache(self.settings.read_cache_seconds)
+
+    def forget_group(self, account_id: str, user_group_id: str) -> None:
+        """Forget the shared listing of a group this process has just written to."""
+        forget_everywhere((self.client.base_url, account_id, user_group_id))
 
     def use_client(self, client: CloudflareClient) -> None:
         """Use this client instead of building one (for programs that embed the provider)."""

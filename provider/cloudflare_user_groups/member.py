@@ -10,6 +10,7 @@ part of every stack's state (the SDK pickles the provider by reference): never r
 from __future__ import annotations
 
 import copy
+import enum
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypedDict, TypeVar
@@ -34,8 +35,10 @@ from cloudflare_user_groups.errors import (
     NotFoundError,
 )
 from cloudflare_user_groups.models import (
+    GroupMember,
     GroupMemberDetail,
     MemberKey,
+    User,
     validate_email,
     validate_identifier,
 )
@@ -63,6 +66,12 @@ OUTPUT_KEYS = (
 INVALID_MEMBER_CODE = 400
 
 T = TypeVar("T")
+
+
+class _Gone(enum.Enum):
+    """The membership is not in the group's listing."""
+
+    GONE = "gone"
 
 
 class MemberUser(TypedDict, total=False):
@@ -271,9 +280,12 @@ class UserGroupMemberProvider(BaseProvider):
                 )
             member_id = member.id
         key = MemberKey(account_id=account_id, user_group_id=user_group_id, member_id=member_id)
-        echoed = self._while_propagating(
-            lambda: client.add_group_members(account_id, user_group_id, [member_id])
-        )
+        try:
+            echoed = self._while_propagating(
+                lambda: client.add_group_members(account_id, user_group_id, [member_id])
+            )
+        finally:
+            self.forget_group(account_id, user_group_id)  # even a failed add may have landed
         try:
             detail = self._while_propagating(
                 lambda: client.get_group_member(account_id, user_group_id, member_id)
@@ -323,15 +335,26 @@ class UserGroupMemberProvider(BaseProvider):
                 time.sleep(delay)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Read the membership; a missing member or group returns the empty id (gone)."""
+        """Read the membership; a missing member or group returns the empty id (gone).
+
+        Reads of many memberships of one group share one listing of the group (see ``_cache``);
+        the details only the single-member GET returns are kept from the previous state while
+        the member's email and status are unchanged.
+        """
         key = _key_from(id_, props)
         identified_by = props.get(IDENTIFIED_BY) or MEMBER_ID
-        try:
-            detail = self.client.get_group_member(key.account_id, key.user_group_id, key.member_id)
-        except APIStatusError as error:
-            if is_gone(error):
-                return ReadResult(None, {})
-            raise
+        detail = self._listed(key, props)
+        if detail is None:
+            try:
+                detail = self.client.get_group_member(
+                    key.account_id, key.user_group_id, key.member_id
+                )
+            except APIStatusError as error:
+                if is_gone(error):
+                    return ReadResult(None, {})
+                raise
+        elif detail is _Gone.GONE:
+            return ReadResult(None, {})
         outputs = member_outputs(key, detail, identified_by)
         inputs = {
             ACCOUNT_ID: key.account_id,
@@ -339,6 +362,46 @@ class UserGroupMemberProvider(BaseProvider):
             identified_by: outputs[identified_by],
         }
         return ReadResult(key.id, outputs, inputs)
+
+    def _listed(self, key: MemberKey, props: Mapping[str, Any]) -> GroupMemberDetail | _Gone | None:
+        """The membership from a shared group listing; None when it must be read on its own."""
+        if props.get("created_at") is None:
+            return None  # no earlier details to keep (a get(), or a read after create lagged)
+        client = self.client
+
+        def fetch() -> dict[str, GroupMember] | None:
+            try:
+                return {
+                    m.id: m for m in client.list_group_members(key.account_id, key.user_group_id)
+                }
+            except NotFoundError:
+                return None
+
+        listed = self.group_lists.members(
+            (client.base_url, key.account_id, key.user_group_id), fetch
+        )
+        if listed is None:
+            return None
+        member = listed.get(key.member_id)
+        if member is None:
+            return _Gone.GONE
+        if not (_same(member.email, props.get(EMAIL)) and member.status == props.get("status")):
+            return None  # changed since the last read: fetch fresh details
+        user = props.get("user") or {}
+        return GroupMemberDetail(
+            id=member.id,
+            email=member.email,
+            status=member.status,
+            created_at=props.get("created_at"),
+            user=User(
+                id=user.get("id"),
+                email=user.get("email"),
+                first_name=user.get("first_name"),
+                last_name=user.get("last_name"),
+            )
+            if user
+            else None,
+        )
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Nothing of a membership can change in place: keep every output (never drop them)."""
@@ -353,6 +416,8 @@ class UserGroupMemberProvider(BaseProvider):
         except APIStatusError as error:
             if not is_gone(error):
                 raise
+        finally:
+            self.forget_group(key.account_id, key.user_group_id)
 
 
 class UserGroupMember(DynamicResource, module="cloudflare", name="UserGroupMember"):
