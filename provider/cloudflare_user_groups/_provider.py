@@ -40,15 +40,19 @@ CONFIG_RETRY_DEADLINE = f"{CONFIG_NAMESPACE}:retryDeadline"
 CONFIG_PROPAGATION_TIMEOUT = f"{CONFIG_NAMESPACE}:propagationTimeout"
 CONFIG_RATE_LIMIT = f"{CONFIG_NAMESPACE}:rateLimit"
 CONFIG_READ_CACHE = f"{CONFIG_NAMESPACE}:readCacheSeconds"
+CONFIG_REQUEST_TIMEOUT = f"{CONFIG_NAMESPACE}:requestTimeout"
 
 ENV_RETRY_DEADLINE = "CLOUDFLARE_USER_GROUPS_RETRY_DEADLINE"
 ENV_PROPAGATION_TIMEOUT = "CLOUDFLARE_USER_GROUPS_PROPAGATION_TIMEOUT"
 ENV_RATE_LIMIT = "CLOUDFLARE_USER_GROUPS_RATE_LIMIT"
 ENV_READ_CACHE = "CLOUDFLARE_USER_GROUPS_READ_CACHE_SECONDS"
+ENV_REQUEST_TIMEOUT = "CLOUDFLARE_USER_GROUPS_REQUEST_TIMEOUT"
 
 DEFAULT_RETRY_DEADLINE = 120.0
 DEFAULT_PROPAGATION_TIMEOUT = 30.0
 DEFAULT_READ_CACHE = 10.0
+DEFAULT_REQUEST_TIMEOUT = 60.0
+DEFAULT_CONNECT_TIMEOUT = 5.0
 
 # Bumped only together with a compatibility path in ``__setstate__``: old stacks hold this value.
 STATE_VERSION = 1
@@ -71,6 +75,12 @@ class Settings:
     propagation_timeout: float = DEFAULT_PROPAGATION_TIMEOUT
     rate_limit: str | None = None
     read_cache_seconds: float = DEFAULT_READ_CACHE
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """(connect, read) seconds for one HTTP request."""
+        return (min(DEFAULT_CONNECT_TIMEOUT, self.request_timeout), self.request_timeout)
 
     @classmethod
     def resolve(cls, config: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:
@@ -97,6 +107,13 @@ class Settings:
                 )
             return value
 
+        request_timeout = seconds(
+            CONFIG_REQUEST_TIMEOUT, ENV_REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT
+        )
+        if request_timeout == 0:
+            raise InvalidInputError(
+                CONFIG_REQUEST_TIMEOUT, "must be a number of seconds above zero"
+            )
         rate_limit = text(CONFIG_RATE_LIMIT)
         if rate_limit is not None:
             pacing.parse_rate_limit(rate_limit, CONFIG_RATE_LIMIT)  # a bad value fails here, named
@@ -113,6 +130,7 @@ class Settings:
             ),
             rate_limit=rate_limit,
             read_cache_seconds=seconds(CONFIG_READ_CACHE, ENV_READ_CACHE, DEFAULT_READ_CACHE),
+            request_timeout=request_timeout,
         )
 
 
@@ -177,6 +195,7 @@ class BaseProvider(ResourceProvider):
                 client = CloudflareClient(
                     credentials,
                     base_url=settings.base_url,
+                    timeout=settings.timeout,
                     retry=RetryPolicy(deadline=settings.retry_deadline),
                     pacer=self._pacer(credentials, settings),
                 )
