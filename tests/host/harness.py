@@ -51,14 +51,21 @@ class Registration:
 
     inputs: dict[str, Any]
     resource_id: str | None
+    typ: str = ""
+    name: str = ""
 
 
-def captured_registration(build: Callable[[], pulumi.Resource]) -> Registration:
-    """Run ``build`` as a Pulumi program under mocks; return what the SDK registered.
+def run_program(
+    program: Callable[[], object],
+    *,
+    project: str | None = None,
+    config: dict[str, str] | None = None,
+) -> list[Registration]:
+    """Run ``program`` as a Pulumi program under mocks; return what it registered, in order.
 
     ``inputs`` carries ``__provider`` as the host receives it: the engine strips the secret
     wrapper before it calls the provider. ``resource_id`` is the id of a read (``get``) or of an
-    engine import (``import_``).
+    engine import (``import_``). ``config`` keys are full (``project:key``).
     """
     mocks = _CapturingMocks()
     # The SDK schedules its work on the current event loop; asyncio.run() elsewhere clears it.
@@ -76,27 +83,36 @@ def captured_registration(build: Callable[[], pulumi.Resource]) -> Registration:
     executor = concurrent.futures.ThreadPoolExecutor(4, initializer=give_thread_a_loop)
     loop.set_default_executor(executor)
     try:
-        pulumi.runtime.set_mocks(mocks, preview=False)
-        resource = build()
+        pulumi.runtime.set_mocks(mocks, project=project, preview=False)
+        pulumi.runtime.set_all_config(config or {})
 
         @pulumi.runtime.test
-        def wait() -> pulumi.Output[str]:
-            return resource.urn
+        def run() -> None:
+            program()  # the SDK waits for every registration before returning
 
-        wait()
+        run()
     finally:
+        pulumi.runtime.set_all_config({})
         pulumi.runtime.settings.reset_options()
         asyncio.set_event_loop(None)
         loop.close()
         executor.shutdown(wait=True)
         for thread_loop in thread_loops:
             thread_loop.close()
-    (args,) = mocks.resources
-    inputs = dict(args.inputs)
-    blob = inputs[PROVIDER_KEY]
-    if isinstance(blob, dict):
-        inputs[PROVIDER_KEY] = rpc.unwrap_rpc_secret(blob)
-    return Registration(inputs=inputs, resource_id=args.resource_id)
+    registrations = []
+    for args in mocks.resources:
+        inputs = dict(args.inputs)
+        blob = inputs.get(PROVIDER_KEY)
+        if isinstance(blob, dict):
+            inputs[PROVIDER_KEY] = rpc.unwrap_rpc_secret(blob)
+        registrations.append(Registration(inputs, args.resource_id, args.typ, args.name))
+    return registrations
+
+
+def captured_registration(build: Callable[[], pulumi.Resource]) -> Registration:
+    """Run ``build`` as a program under mocks; return the one resource it registered."""
+    (registration,) = run_program(build)
+    return registration
 
 
 def provider_blob(build: Callable[[], pulumi.Resource]) -> str:
