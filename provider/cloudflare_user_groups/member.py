@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import enum
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypedDict, TypeVar
@@ -66,6 +67,8 @@ OUTPUT_KEYS = (
 INVALID_MEMBER_CODE = 400
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 
 class _Gone(enum.Enum):
@@ -286,18 +289,26 @@ class UserGroupMemberProvider(BaseProvider):
             )
         finally:
             self.forget_group(account_id, user_group_id)  # even a failed add may have landed
+        # The add has landed. Failing now would leave a membership that no state records, so
+        # when the details cannot be read, the add's echo is enough: a refresh fills in the rest.
+        echo = next((m for m in echoed if m.id == member_id), None)
         try:
-            detail = self._while_propagating(
-                lambda: client.get_group_member(account_id, user_group_id, member_id)
-            )
-        except NotFoundError:
-            # The add succeeded but the single-member view lags behind: use the add's echo.
-            match = next((m for m in echoed if m.id == member_id), None)
-            if match is None:
+            if echo is None:
+                detail = self._while_propagating(
+                    lambda: client.get_group_member(account_id, user_group_id, member_id)
+                )
+            else:
+                detail = client.get_group_member(account_id, user_group_id, member_id)
+        except CloudflareError as error:
+            if echo is None:
                 raise
-            detail = GroupMemberDetail(
-                id=match.id, email=match.email, status=match.status, created_at=None, user=None
+            logger.warning(
+                "create UserGroupMember %s: added, but reading its details failed (%s); "
+                "created_at and user stay empty until the next refresh",
+                key.id,
+                error,
             )
+            detail = GroupMemberDetail(id=echo.id, email=echo.email, status=echo.status)
         return CreateResult(key.id, member_outputs(key, detail, identified_by))
 
     def _adopt(self, props: dict[str, Any]) -> CreateResult:

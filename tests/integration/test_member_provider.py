@@ -27,6 +27,7 @@ def make_provider(base_url: str, **extra: str) -> UserGroupMemberProvider:
         "cloudflare:apiToken": TOKEN,
         "cloudflare:baseUrl": base_url,
         "cloudflare-user-groups:propagationTimeout": "2",
+        "cloudflare-user-groups:retryDeadline": "1",
         **extra,
     }
     provider.configure(ConfigureRequest(Config(config, "test")))
@@ -137,6 +138,33 @@ class TestCreate:
                 }
             )
         assert emu.request_count(method="POST") >= 2
+
+    def test_create_succeeds_when_only_the_detail_read_fails(
+        self, account: Account, provider: UserGroupMemberProvider
+    ) -> None:
+        """Keeps a landed add in state when the detail GET fails, using the add's echo."""
+        account.emulator.inject(Fault(method="GET", path=r"/members/", status=500, times=20))
+        result = provider.create(inputs(account, member_id=account.member_ids[0]))
+        outs = result.outs or {}
+        assert outs["email"] == account.emails[0]
+        assert outs["status"] == "accepted"
+        assert outs["created_at"] is None
+        assert account.emulator.group_member_ids(account.account_id, account.user_group_id) == {
+            account.member_ids[0]
+        }
+
+    def test_failed_add_raises_and_a_rerun_converges(
+        self, account: Account, provider: UserGroupMemberProvider
+    ) -> None:
+        """Fails when the add itself keeps failing, and a rerun adds the member exactly once."""
+        account.emulator.inject(Fault(method="POST", path=MEMBERS, status=503, times=20))
+        with pytest.raises(Exception, match="503"):
+            provider.create(inputs(account, member_id=account.member_ids[0]))
+        account.emulator.clear_faults()
+        provider.create(inputs(account, member_id=account.member_ids[0]))
+        assert account.emulator.group_member_ids(account.account_id, account.user_group_id) == {
+            account.member_ids[0]
+        }
 
 
 class TestAdoptOnly:
