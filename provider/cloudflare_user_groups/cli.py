@@ -165,8 +165,9 @@ def _header(request: ImportRequest) -> list[str]:
         shape = "one UserGroupMembers for the whole set"
         adopt = [
             "# The resource carries the import_ option: the first `pulumi up` adopts the member",
-            "# set as it is, adding and removing no one, and fails if the group is gone.",
-            "# UserGroupMembers is authoritative: Pulumi then owns the group's whole member set.",
+            "# set as it is, adding and removing no one, and fails if the group is gone or its",
+            "# members have changed since. UserGroupMembers is authoritative: from then on each",
+            "# `pulumi up` removes members that are not declared here.",
         ]
     else:
         shape = "one UserGroupMember each"
@@ -238,9 +239,9 @@ def _email_order(member: GroupMember) -> tuple[bool, str, str]:
 
 
 def _set_block(request: ImportRequest) -> list[str]:
-    ordered = _sorted_members(request)
-    by_email = [m for _, m in ordered if request.by == "email" and m.email]
-    by_id = [m for _, m in ordered if not (request.by == "email" and m.email)]
+    with_email = request.by == "email"
+    by_email = sorted((m for m in request.members if with_email and m.email), key=_email_order)
+    by_id = sorted((m for m in request.members if not (with_email and m.email)), key=_email_order)
     group = slug(request.group_name or "") or request.user_group_id
     lines = [
         "UserGroupMembers(",
@@ -248,16 +249,17 @@ def _set_block(request: ImportRequest) -> list[str]:
         "    account_id=ACCOUNT_ID,",
         "    user_group_id=USER_GROUP_ID,",
     ]
-    if by_email or request.by == "email":
+    if by_email:
         lines.append("    emails=[")
-        for member in sorted(by_email, key=_email_order):
+        for member in by_email:
             lines += _list_item(member.email or "", None)
         lines.append("    ],")
-    if by_id or request.by == "id":
-        if request.by == "email":
+    # UserGroupMembers wants an empty group declared as member_ids=[], whatever --by says.
+    if by_id or not by_email:
+        if with_email and by_id:
             lines.append("    # Cloudflare reports no email for these members: declared by id.")
         lines.append("    member_ids=[")
-        for member in sorted(by_id, key=_email_order):
+        for member in by_id:
             lines += _list_item(member.id, member.email)
         lines.append("    ],")
     lines += [

@@ -266,6 +266,22 @@ class TestRenderProgram:
         assert keyword(call, "emails") == ["alice@example.com", "bob@example.com"]
         assert keyword(call, "member_ids") == [M3]
 
+    @pytest.mark.parametrize("by", ["id", "email"])
+    def test_authoritative_empty_group(self, by: str) -> None:
+        """Declares an empty group as member_ids=[], as UserGroupMembers asks."""
+        source = program(members=(), authoritative=True, by=by)
+        (call,) = calls(source, "UserGroupMembers")
+        assert keyword(call, "member_ids") == []
+        assert keyword(call, "emails") is None
+
+    def test_authoritative_by_email_without_fallback(self) -> None:
+        """Leaves out member_ids when every member has an email."""
+        source = program(members=MEMBERS[:2], authoritative=True, by="email")
+        (call,) = calls(source, "UserGroupMembers")
+        assert keyword(call, "emails") == ["alice@example.com", "bob@example.com"]
+        assert keyword(call, "member_ids") is None
+        assert "no email" not in source
+
     def test_empty_group(self) -> None:
         """Writes a program without resources (and without unused imports) for an empty group."""
         source = program(members=())
