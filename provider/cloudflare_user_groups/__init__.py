@@ -14,6 +14,7 @@ from cloudflare_user_groups._version import __version__
 if TYPE_CHECKING:
     from cloudflare_user_groups.client import CloudflareClient, Credentials, RetryPolicy
     from cloudflare_user_groups.member import UserGroupMember, UserGroupMemberProvider
+    from cloudflare_user_groups.members import UserGroupMembers, UserGroupMembersProvider
 
 _LAZY = {
     "CloudflareClient": "cloudflare_user_groups.client",
@@ -21,6 +22,8 @@ _LAZY = {
     "RetryPolicy": "cloudflare_user_groups.client",
     "UserGroupMember": "cloudflare_user_groups.member",
     "UserGroupMemberProvider": "cloudflare_user_groups.member",
+    "UserGroupMembers": "cloudflare_user_groups.members",
+    "UserGroupMembersProvider": "cloudflare_user_groups.members",
 }
 
 __all__ = [
@@ -29,6 +32,8 @@ __all__ = [
     "RetryPolicy",
     "UserGroupMember",
     "UserGroupMemberProvider",
+    "UserGroupMembers",
+    "UserGroupMembersProvider",
     "__version__",
 ]
 

@@ -10,6 +10,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from cloudflare_user_groups.member import UserGroupMemberProvider
+from cloudflare_user_groups.members import UserGroupMembersProvider
 
 SECRET = "tok-super-secret-value-123456"
 KEY = "key-super-secret-value-654321"
@@ -45,7 +46,14 @@ def globals_in(blob: str) -> list[str]:
 class TestProviderPickle:
     @pytest.mark.parametrize(
         ("provider_class", "module", "name"),
-        [(UserGroupMemberProvider, "cloudflare_user_groups.member", "UserGroupMemberProvider")],
+        [
+            (UserGroupMemberProvider, "cloudflare_user_groups.member", "UserGroupMemberProvider"),
+            (
+                UserGroupMembersProvider,
+                "cloudflare_user_groups.members",
+                "UserGroupMembersProvider",
+            ),
+        ],
     )
     def test_module_path_is_pinned(self, provider_class: type, module: str, name: str) -> None:
         """Pickles the provider by reference to a module path that must never change."""
@@ -70,3 +78,13 @@ class TestProviderPickle:
     def test_not_secret_by_default(self) -> None:
         """Leaves the blob unencrypted in state, since it holds nothing secret."""
         assert UserGroupMemberProvider.serialize_as_secret_always is False
+
+
+class TestPublicNames:
+    def test_lazy_exports_resolve(self) -> None:
+        """Resolves every public name of the package to the class it documents."""
+        import cloudflare_user_groups
+
+        for name in cloudflare_user_groups.__all__:
+            assert getattr(cloudflare_user_groups, name) is not None
+        assert cloudflare_user_groups.UserGroupMembersProvider is UserGroupMembersProvider
