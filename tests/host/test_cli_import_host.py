@@ -74,3 +74,29 @@ def test_generated_program_adopts_every_member(
     assert world.emulator.group_member_ids(world.account_id, world.user_group_id) == set(
         world.member_ids
     )
+
+
+def test_generated_authoritative_program_adopts_the_set(
+    world: Account, host: ProviderHost, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adopts the whole set as one UserGroupMembers with one listing and no write."""
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
+    program = tmp_path / "__main__.py"
+    argv = ["import", "--quiet", "--base-url", world.base_url, "--authoritative"]
+    argv += ["--account-id", world.account_id, "--group-id", world.user_group_id]
+    assert main([*argv, "--output", str(program)]) == 0
+    (registration,) = run_program(lambda: runpy.run_path(str(program)))
+    assert registration.typ == "pulumi-python:dynamic/cloudflare:UserGroupMembers"
+
+    world.emulator.reset_requests()
+    name = urn(registration.name, "pulumi-python:dynamic/cloudflare:UserGroupMembers")
+    checked, failures = host.check(name, {}, registration.inputs)
+    assert failures == []
+    id_, outputs = host.create(name, checked)
+    assert id_ == f"{world.account_id}/{world.user_group_id}"
+    assert outputs["member_count"] == len(world.member_ids)
+    assert world.emulator.request_count(method="PUT") == 0
+    assert world.emulator.request_count(method="POST") == 0
+    assert world.emulator.group_member_ids(world.account_id, world.user_group_id) == set(
+        world.member_ids
+    )
