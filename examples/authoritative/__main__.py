@@ -13,7 +13,7 @@ Credentials as in the basic example. Never manage this group with ``UserGroupMem
 
 import pulumi
 
-from cloudflare_user_groups.members import UserGroupMembers
+from cloudflare_user_groups import UserGroupMembers
 
 config = pulumi.Config()
 account_id = config.require("accountId")
