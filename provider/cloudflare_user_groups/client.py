@@ -756,14 +756,18 @@ class CloudflareClient:
                     url=url,
                     reason="the retry deadline passed before the request could be sent",
                 )
-            if not self._pacer.acquire(timeout=max(remaining, 0.0)):
+            slot = self._pacer.reserve(timeout=max(remaining, 0.0))
+            if slot is None:
                 if last is not None:
                     raise last.error
                 raise self._budget_error(operation, method, url)
             time_left = deadline_at - self._clock()
-            outcome = self._send(
-                operation, method, url, payload, time_left if time_left > 0 else None
-            )
+            try:
+                outcome = self._send(
+                    operation, method, url, payload, time_left if time_left > 0 else None
+                )
+            finally:
+                self._pacer.finish(slot)
             if isinstance(outcome, _Envelope):
                 return outcome
             if gone_ok_on_retry and maybe_applied and isinstance(outcome.error, NotFoundError):
@@ -860,6 +864,7 @@ class CloudflareClient:
             ) and not isinstance(exc, requests.exceptions.SSLError)
             return _Failure(error, type(exc).__name__, retryable=retryable)
         with response:
+            # The pacer knows which request this answers: this thread's slot, until finish().
             self._pacer.observe(response.headers)
             return self._unwrap(response, operation, method, url)
 

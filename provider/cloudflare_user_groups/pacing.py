@@ -5,10 +5,15 @@ minutes, so it is far cheaper to slow down than to hit the limit. A ``Pacer`` sp
 request from a sliding window, follows the server's ``Ratelimit`` header (spreading the remaining
 requests over the time left when few remain) and, after a 429, holds back every thread until the
 block is over. One pacer is shared per credential and base URL within the process.
+
+The server counts a request when it arrives, which is some time after the client decided to send
+it: a request therefore holds its place in the window from the moment its answer came back
+(:meth:`Pacer.finish`), so that the window the server sees is never shorter than the client's.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import re
@@ -121,6 +126,14 @@ def parse_ratelimit(headers: Mapping[str, str]) -> RateLimitStatus | None:
     return min(candidates, key=lambda status: status.remaining) if candidates else None
 
 
+@attrs.frozen
+class Slot:
+    """One request's place in the budget: its number in the order of reservations and its start."""
+
+    seq: int
+    start: float
+
+
 class Pacer:
     """A thread-safe sliding-window request budget that also follows the server's feedback."""
 
@@ -147,12 +160,18 @@ class Pacer:
         self._sleep = sleep
         self._low_fraction = low_fraction
         self._lock = threading.Lock()
-        # Start times of the requests in the current window, sorted; future ones are reservations.
+        # When each request of the current window started (or, once answered, finished), sorted;
+        # future ones are reservations.
         self._starts: deque[float] = deque()
         self._last_start = -math.inf
         self._blocked_until = -math.inf
+        self._reserved = 0
         self._server: RateLimitStatus | None = None
         self._server_reset_at = -math.inf
+        # The reservation whose answer gave ``_server`` (None: an observation without a slot).
+        self._server_seq: int | None = None
+        # Each thread's request in flight, so that observe() knows which request it answers.
+        self._local = threading.local()
 
     @property
     def limit(self) -> int:
@@ -175,13 +194,21 @@ class Pacer:
 
     def acquire(self, timeout: float | None = None) -> bool:
         """Wait until a request may be sent and count it; False if that takes over ``timeout``."""
+        return self.reserve(timeout) is not None
+
+    def reserve(self, timeout: float | None = None) -> Slot | None:
+        """Like :meth:`acquire`, but return the request's slot, for :meth:`observe` and
+        :meth:`finish`; None if the wait would take over ``timeout``."""
         with self._lock:
             began = now = self._clock()
             start = self._next_start(now)
             if timeout is not None and start - now > timeout:
-                return False
+                return None
             self._starts.append(start)
             self._last_start = start
+            self._reserved += 1
+            slot = Slot(self._reserved, start)
+            self._local.slot = slot
             if self._server is not None:
                 self._server = attrs.evolve(self._server, remaining=self._server.remaining - 1)
         if start > now:
@@ -192,30 +219,65 @@ class Pacer:
                 now = self._clock()
                 wait = self._blocked_until - now
             if wait <= 0:
-                return True
+                return slot
             if timeout is not None and now + wait - began > timeout:
-                return False
+                self._local.slot = None
+                return None
             self._sleep(wait)
 
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Take the server's ``Ratelimit`` header into account (any response, errors included)."""
+    def finish(self, slot: Slot | None = None) -> None:
+        """Count the request (by default this thread's last) from now on, when its answer or
+        failure came back.
+
+        The server counted it somewhere between its start and now; counting it from now keeps
+        the client's window at least as long as the server's, whatever the latency.
+        """
+        if slot is None:
+            slot = getattr(self._local, "slot", None)
+            if slot is None:
+                return
+        if getattr(self._local, "slot", None) == slot:
+            self._local.slot = None
+        with self._lock:
+            now = self._clock()
+            index = bisect.bisect_left(self._starts, slot.start)
+            if index < len(self._starts) and self._starts[index] == slot.start:
+                del self._starts[index]
+            bisect.insort(self._starts, max(now, slot.start))
+
+    def observe(self, headers: Mapping[str, str], slot: Slot | None = None) -> None:
+        """Take the server's ``Ratelimit`` header into account (any response, errors included).
+
+        ``slot`` is the request it answers (by default this thread's request in flight): an
+        answer to a request sent before the one that gave the current numbers is ignored, and
+        the requests sent since are deducted.
+        """
         status = parse_ratelimit(headers)
         if status is None:
             return
+        if slot is None:
+            slot = getattr(self._local, "slot", None)
         with self._lock:
             now = self._clock()
             reset_at = now + status.reset
             current = self._server
-            # Responses of parallel requests arrive out of order: within one window keep the
-            # lowest count, which also still includes the requests sent since.
-            if (
-                current is not None
-                and now < self._server_reset_at
-                and abs(reset_at - self._server_reset_at) < 1.0
-            ):
+            known = current is not None and now < self._server_reset_at
+            if slot is not None:
+                if known and self._server_seq is not None and slot.seq < self._server_seq:
+                    return  # parallel answers arrive out of order: this one is older news
+                sent_since = self._reserved - slot.seq
+                status = attrs.evolve(status, remaining=status.remaining - sent_since)
+                if known and current is not None and status.remaining <= current.remaining:
+                    # Still the same window (a new one would show more left). The reset is
+                    # given in whole seconds, rounded up: the earliest estimate is the closest.
+                    reset_at = min(reset_at, self._server_reset_at)
+            elif known and current is not None and abs(reset_at - self._server_reset_at) < 1.0:
+                # Without slots, answers cannot be ordered: within one window keep the lowest
+                # count, which also still includes the requests sent since.
                 status = attrs.evolve(status, remaining=min(status.remaining, current.remaining))
             self._server = status
             self._server_reset_at = reset_at
+            self._server_seq = None if slot is None else slot.seq
 
     def block_for(self, seconds: float) -> None:
         """Hold back every request of this pacer for ``seconds`` (after a 429)."""
