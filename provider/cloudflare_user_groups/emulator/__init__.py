@@ -37,9 +37,9 @@ inspection helpers record no request: ``add_account_member``, ``remove_account_m
 ``group_member_ids``. They raise ``KeyError`` for a missing group and ``ValueError`` for refused
 input. ``requests`` lists :class:`RecordedRequest` (method, raw percent-encoded path without
 ``/client/v4``, decoded query, status; status 0 means the connection was dropped; extra fields
-``headers`` with secrets redacted and ``body``). Also ``reset_requests()``, ``set_latency(s)``,
-``set_rate_limit(limit, window=300.0, block=None)`` (``None`` turns it off) and
-``inject(Fault(...))`` / ``clear_faults()``.
+``headers`` with secrets redacted, ``body`` and ``at``, the arrival time on ``time.monotonic()``).
+Also ``reset_requests()``, ``set_latency(s)``, ``set_rate_limit(limit, window=300.0, block=None)``
+(``None`` turns it off) and ``inject(Fault(...))`` / ``clear_faults()``.
 
 Faults
 ------

@@ -11,6 +11,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
@@ -63,6 +64,8 @@ class RecordedRequest:
     # They take no part in equality, so tests can compare the four contract fields.
     headers: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     body: bytes = field(default=b"", compare=False, repr=False)
+    # When the request arrived, on the ``time.monotonic()`` clock (to measure pacing and waits).
+    at: float = field(default=0.0, compare=False, repr=False)
 
     def to_json(self) -> dict[str, object]:
         """The fields the control API reports."""
@@ -385,10 +388,11 @@ class Dispatcher:
         status: int,
         headers: Mapping[str, str],
         body: bytes,
+        at: float,
     ) -> None:
         shown = {k: ("[redacted]" if k in _SECRET_HEADERS else v) for k, v in headers.items()}
         with self._lock:
-            self._log.append(RecordedRequest(method, path, query, status, shown, body))
+            self._log.append(RecordedRequest(method, path, query, status, shown, body, at))
 
     def sleep(self, seconds: float) -> None:
         """Wait ``seconds``, returning early when the emulator stops."""
@@ -399,6 +403,7 @@ class Dispatcher:
 
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Outcome:
         """Answer one request; ``headers`` must have lower-case names."""
+        received = time.monotonic()
         method = method.upper()
         raw_path, _, raw_query = target.partition("?")
         if raw_path.startswith(CONTROL_PREFIX):
@@ -408,11 +413,12 @@ class Dispatcher:
             outcome = self._failure(
                 ApiError.single(404, CODE_NO_ROUTE, "No route for that URI"), ()
             )
-            self._record(method, raw_path, query, outcome.status, headers, body)
+            self._record(method, raw_path, query, outcome.status, headers, body, received)
             return outcome
         path = raw_path[len(API_PREFIX) :]
         outcome = self._api(method, path, query, headers, body)
-        self._record(method, path, query, 0 if outcome.drop else outcome.status, headers, body)
+        status = 0 if outcome.drop else outcome.status
+        self._record(method, path, query, status, headers, body, received)
         return outcome
 
     def _api(
