@@ -277,7 +277,7 @@ def render_program(request: ImportRequest) -> str:
         # One import block: in the user's project both packages are third-party.
         lines += [
             "import pulumi",
-            "from cloudflare_user_groups.members import UserGroupMembers",
+            "from cloudflare_user_groups import UserGroupMembers",
             "",
         ]
     elif request.members:

@@ -256,7 +256,7 @@ class TestRenderProgram:
         assert keyword(call, "emails") is None
         assert 'import_=f"{ACCOUNT_ID}/{USER_GROUP_ID}"' in source
         assert f'"{M1}",  # alice@example.com' in source
-        assert "from cloudflare_user_groups.members import UserGroupMembers" in source
+        assert "from cloudflare_user_groups import UserGroupMembers" in source
 
     def test_authoritative_by_email(self) -> None:
         """Lists emails, and members without one by id."""
