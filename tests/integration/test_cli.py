@@ -356,3 +356,51 @@ class TestGeneratedProgramUnderMocks:
                 assert inputs["email"] == expected[import_id]
             seen[import_id] = item.name
         assert set(seen) == set(expected)
+
+    @pytest.mark.parametrize("by", ["id", "email"])
+    def test_one_adopting_set_for_the_group(
+        self,
+        run: Any,
+        filled: Account,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        by: str,
+    ) -> None:
+        """Registers one UserGroupMembers with the group's import id and every member."""
+        target = tmp_path / "__main__.py"
+        argv = ["import", *group_args(filled), "--authoritative", "--by", by, "-o", str(target)]
+        assert run(*argv).code == 0
+        (resource,) = run_under_mocks(target, monkeypatch)
+        assert resource.typ == MEMBERS
+        assert resource.name == "operators-members"
+        inputs = resource.inputs
+        assert inputs["import_id"] == f"{ACCOUNT_ID}/{filled.user_group_id}"
+        assert (inputs["account_id"], inputs["user_group_id"]) == (
+            ACCOUNT_ID,
+            filled.user_group_id,
+        )
+        if by == "id":
+            assert sorted(inputs["member_ids"]) == sorted(filled.member_ids)
+            assert "emails" not in inputs
+        else:
+            assert sorted(inputs["emails"]) == sorted(filled.emails)
+            assert "member_ids" not in inputs
+
+    def test_empty_group_adopts_an_empty_set(
+        self, run: Any, account: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Declares an empty group as an empty member set that still carries the import id."""
+        target = tmp_path / "__main__.py"
+        argv = [
+            "import",
+            *group_args(account),
+            "--authoritative",
+            "--by",
+            "email",
+            "-o",
+            str(target),
+        ]
+        assert run(*argv).code == 0
+        (resource,) = run_under_mocks(target, monkeypatch)
+        assert resource.inputs["member_ids"] == []
+        assert resource.inputs["import_id"] == f"{ACCOUNT_ID}/{account.user_group_id}"
