@@ -1,9 +1,11 @@
 """Value objects for the Cloudflare IAM user-group API and the input checks run before any request.
 
 Identifiers are exactly 32 hexadecimal characters and emails at most 90 characters; both are
-lower-cased on the way in, so that two spellings of one member never look like two members. The
-``from_api`` constructors read API objects and raise ``ValueError`` when a required field is
-missing.
+lower-cased on the way in, so that two spellings of one member never look like two members. An
+email must also be one spelling only: no compatibility characters (fullwidth letters) and no mix
+of look-alike scripts (a Cyrillic letter among Latin ones), so that an address that reads like a
+colleague's cannot pick someone else. The ``from_api``
+constructors read API objects and raise ``ValueError`` when a required field is missing.
 """
 
 from __future__ import annotations
@@ -24,6 +26,15 @@ _IDENTIFIER_RULE = f"must be exactly {ID_LENGTH} hexadecimal characters (0-9, a-
 # Categories never plausible in an address or a name: controls, format characters (zero-width
 # spaces, direction marks), surrogates, private use, unassigned and every kind of separator.
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
+
+# What RFC 5322 allows unquoted in the name before the @, besides letters, digits and dots.
+_LOCAL_SPECIALS = frozenset("!#$%&'*+-/=?^_`{|}~")
+_MAX_LABEL_LENGTH = 63
+# Scripts that are written together: Japanese mixes Han, Hiragana and Katakana, Korean Han and
+# Hangul, and any of them appears beside Latin (the mixes browsers allow in domain names).
+_EAST_ASIAN = frozenset(
+    {"CJK", "HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA", "IDEOGRAPHIC", "HANGUL", "BOPOMOFO"}
+)
 
 MEMBER_KEY_FORM = "<account_id>/<user_group_id>/<member_id>"
 GROUP_KEY_FORM = "<account_id>/<user_group_id>"
@@ -56,8 +67,27 @@ def validate_identifier(value: object, prop: str) -> str:
     return text.lower()
 
 
+def _script(ch: str) -> str | None:
+    """The script of a letter or digit (the first word of its Unicode name); None for ASCII
+    digits, which every script uses."""
+    if "0" <= ch <= "9":
+        return None
+    return unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0]
+
+
+def _mixes_scripts(text: str) -> bool:
+    scripts = {script for ch in text if ch.isalnum() and (script := _script(ch)) is not None}
+    return len(scripts) > 1 and not scripts <= _EAST_ASIAN | {"LATIN"}
+
+
 def validate_email(value: object, prop: str = "email") -> str:
-    """Return a plausible email address lower-cased, or raise InvalidInputError naming ``prop``."""
+    """Return a plausible email address lower-cased, or raise InvalidInputError naming ``prop``.
+
+    The name before the @ is an unquoted RFC 5322 dot-atom (letters of any script, digits, dots
+    and ``! # $ % & ' * + - / = ? ^ _ ` { | } ~``); the domain is dot-separated labels of letters,
+    digits and inner hyphens. The address may not mix look-alike scripts or use compatibility
+    characters.
+    """
     text = _require_text(value, prop)
     if len(text) > MAX_EMAIL_LENGTH:
         raise InvalidInputError(prop, f"must be at most {MAX_EMAIL_LENGTH} characters", value=value)
@@ -72,9 +102,52 @@ def validate_email(value: object, prop: str = "email") -> str:
     local, domain = text.split("@")
     if not local:
         raise InvalidInputError(prop, "must have a name before the @", value=value)
-    if "." not in domain or "" in domain.split("."):
+    labels = domain.split(".")
+    if len(labels) < 2 or "" in labels:
         raise InvalidInputError(
             prop, "must have a domain with a dot after the @, such as example.com", value=value
+        )
+    if unicodedata.normalize("NFKC", text) != text:
+        raise InvalidInputError(
+            prop,
+            "must not contain compatibility characters such as fullwidth letters or ligatures "
+            "(type them as plain letters)",
+            value=value,
+        )
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        raise InvalidInputError(
+            prop,
+            "must not start or end its name with a dot, or have two dots in a row",
+            value=value,
+        )
+    if not all(ch.isalnum() or ch == "." or ch in _LOCAL_SPECIALS for ch in local):
+        raise InvalidInputError(
+            prop,
+            "may only have letters, digits, dots and ! # $ % & ' * + - / = ? ^ _ ` { | } ~ "
+            "before the @ (no quotes, brackets, commas, colons, semicolons or backslashes)",
+            value=value,
+        )
+    for label in labels:
+        if (
+            len(label) > _MAX_LABEL_LENGTH
+            or label.startswith("-")
+            or label.endswith("-")
+            or not all(ch.isalnum() or ch == "-" for ch in label)
+        ):
+            raise InvalidInputError(
+                prop,
+                "must have a domain of letters, digits and inner hyphens between its dots, "
+                "such as example.com",
+                value=value,
+            )
+    # The whole address at once: a name spelt entirely in Cyrillic look-alikes (a Cyrillic "a")
+    # beside a Latin domain is as misleading as one look-alike among Latin letters.
+    if _mixes_scripts(text):
+        raise InvalidInputError(
+            prop,
+            "must not mix letters of different scripts, such as Cyrillic or Greek look-alikes "
+            "beside Latin letters (Latin with Chinese, Japanese or Korean is fine)",
+            value=value,
         )
     return text.lower()
 
