@@ -257,7 +257,10 @@ def _check_base_url(value: str) -> str:
         raise InvalidInputError("base_url", rule, value=value)
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInputError("base_url", rule, value=value)
+        # Shown only when it is plainly a URL without a password: a value with an @, or a
+        # token pasted into the wrong setting, must not be echoed.
+        shown = value if "://" in url and "@" not in url else "<hidden>"
+        raise InvalidInputError("base_url", rule, value=shown)
     if "@" in parts.netloc or parts.query or parts.fragment:
         raise InvalidInputError(
             "base_url", "must not contain a user name, a query or a fragment", value="<hidden>"
@@ -846,13 +849,19 @@ class CloudflareClient:
             )
         except requests.Timeout as exc:
             error: CloudflareError = APITimeoutError(
-                operation=operation, method=method, url=url, reason=_exception_text(exc)
+                operation=operation,
+                method=method,
+                url=url,
+                reason=self._scrub(_exception_text(exc)),
             )
             ambiguous = not isinstance(exc, requests.ConnectTimeout)
             return _Failure(error, type(exc).__name__, retryable=True, ambiguous=ambiguous)
         except requests.RequestException as exc:
             error = APIConnectionError(
-                operation=operation, method=method, url=url, reason=_exception_text(exc)
+                operation=operation,
+                method=method,
+                url=url,
+                reason=self._scrub(_exception_text(exc)),
             )
             retryable = isinstance(
                 exc,
@@ -867,6 +876,17 @@ class CloudflareClient:
             # The pacer knows which request this answers: this thread's slot, until finish().
             self._pacer.observe(response.headers)
             return self._unwrap(response, operation, method, url)
+
+    def _scrub(self, text: str) -> str:
+        """Blank out the secret if a server (or a proxy) echoed it into text shown to users."""
+        return text.replace(self._credentials.secret, "[redacted]")
+
+    def _scrub_detail(self, error: ErrorDetail) -> ErrorDetail:
+        return attrs.evolve(
+            error,
+            message=self._scrub(error.message),
+            chain=tuple(self._scrub_detail(item) for item in error.chain),
+        )
 
     def _unwrap(
         self, response: requests.Response, operation: str, method: str, url: str
@@ -893,9 +913,9 @@ class CloudflareClient:
                 status_code=status,
                 method=method,
                 url=url,
-                errors=errors,
+                errors=tuple(self._scrub_detail(item) for item in errors),
                 credential_kind=self._credentials.kind,
-                detail=detail,
+                detail=None if detail is None else self._scrub(detail),
                 retry_after=retry_after,
             )
             return _Failure(error, reason, retry, retry_after, ambiguous=status != 429)
