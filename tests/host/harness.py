@@ -13,9 +13,10 @@ import concurrent.futures
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any
 
 import attrs
 import grpc
@@ -144,10 +145,18 @@ class HostError(Exception):
 class ProviderHost:
     """A running provider host and a gRPC stub talking to it."""
 
-    def __init__(self, process: subprocess.Popen[bytes], channel: grpc.Channel) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], channel: grpc.Channel, stderr: _Drain
+    ) -> None:
         self.process = process
         self.channel = channel
         self.stub = provider_pb2_grpc.ResourceProviderStub(channel)
+        self._stderr = stderr
+
+    def stop(self) -> str:
+        """Stop the host and return everything it wrote to stderr."""
+        _stop(self.process)
+        return self._stderr.text()
 
     def _call(self, method: str, request: Any) -> Any:
         try:
@@ -216,6 +225,33 @@ class ProviderHost:
         )
 
 
+class _Drain:
+    """Read a pipe in a thread, so that a chatty host never blocks on a full pipe."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._chunks: list[bytes] = []
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        for chunk in iter(lambda: stream.read1(65536), b""):
+            self._chunks.append(chunk)
+
+    def text(self) -> str:
+        """Everything read so far; all of it once the writer has exited."""
+        self._thread.join(timeout=10)
+        return b"".join(self._chunks).decode("utf-8", "replace")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def provider_host(env: dict[str, str] | None = None) -> Iterator[ProviderHost]:
     """Start ``python -u -m pulumi.dynamic`` as the engine does and connect to it."""
@@ -232,25 +268,23 @@ def provider_host(env: dict[str, str] | None = None) -> Iterator[ProviderHost]:
         stderr=subprocess.PIPE,
         env=child_env,
     )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    stderr = _Drain(process.stderr)
     try:
-        assert process.stdout is not None
         line = process.stdout.readline().decode().strip()
         if not line.isdigit():
-            stderr = process.stderr.read().decode() if process.stderr else ""
-            raise RuntimeError(f"provider host did not print its port: {line!r} {stderr}")
+            _stop(process)
+            raise RuntimeError(f"provider host did not print its port: {line!r} {stderr.text()}")
         channel = grpc.insecure_channel(f"127.0.0.1:{line}")
         grpc.channel_ready_future(channel).result(timeout=30)
         try:
-            yield ProviderHost(process, channel)
+            yield ProviderHost(process, channel, stderr)
         finally:
             channel.close()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
+        stderr.text()  # let the reader finish before its pipe is closed
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()

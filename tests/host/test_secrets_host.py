@@ -3,7 +3,6 @@ gRPC, and nothing the host says or logs (stderr, or every logger at DEBUG) holds
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -150,14 +149,7 @@ def run(
             }
         )
         lifecycle(host, emu, blobs, result)
-        host.process.terminate()
-        try:
-            host.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            host.process.kill()
-            host.process.wait()
-        assert host.process.stderr is not None
-        result.stderr = host.process.stderr.read().decode("utf-8", "replace")
+        result.stderr = host.stop()
     result.log = log.read_text() if log.exists() else ""
     yield result
 
