@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
-from typing import Any
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import attrs
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
@@ -26,7 +27,7 @@ from cloudflare_user_groups.client import (
     Credentials,
     RetryPolicy,
 )
-from cloudflare_user_groups.errors import InvalidInputError
+from cloudflare_user_groups.errors import InvalidInputError, NotFoundError
 
 # Keys shared with pulumi-cloudflare, so that a stack that already configures that provider
 # configures this one too.
@@ -56,6 +57,8 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 
 # Bumped only together with a compatibility path in ``__setstate__``: old stacks hold this value.
 STATE_VERSION = 1
+
+T = TypeVar("T")
 
 
 def is_unknown(value: object) -> bool:
@@ -148,6 +151,9 @@ class _ConfigView:
 class BaseProvider(ResourceProvider):
     """Configuration and a lazily built, thread-safe client for this package's providers."""
 
+    # Waits between attempts while a freshly created group is not yet visible to the members API.
+    _propagation_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
+
     # The pickled provider holds no secret (see ``__getstate__``), so it need not be encrypted
     # in state; the SDK still marks it secret if a secret Output is ever captured
     # (pulumi/pulumi#15538).
@@ -219,6 +225,19 @@ class BaseProvider(ResourceProvider):
     def forget_group(self, account_id: str, user_group_id: str) -> None:
         """Forget the shared listing of a group this process has just written to."""
         forget_everywhere((self.client.base_url, account_id, user_group_id))
+
+    def _while_propagating(self, call: Callable[[], T]) -> T:
+        """Retry a 404 for a while: Cloudflare needs a moment to see a group created just now."""
+        deadline = time.monotonic() + self.settings.propagation_timeout
+        delays = iter(self._propagation_delays)
+        while True:
+            try:
+                return call()
+            except NotFoundError:
+                delay = next(delays, self._propagation_delays[-1])
+                if time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
 
     def use_client(self, client: CloudflareClient) -> None:
         """Use this client instead of building one (for programs that embed the provider)."""

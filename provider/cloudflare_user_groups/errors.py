@@ -78,9 +78,13 @@ def redact_url(url: str) -> str:
 class CloudflareError(Exception):
     """Base class of every error this package raises."""
 
-    _kwargs: dict[str, object]
+    _kwargs: dict[str, object] | None = None
 
     def __reduce__(self) -> tuple[object, ...]:
+        # Errors with keyword-only constructors record their arguments in ``_kwargs``; the
+        # others take the message alone, as ``Exception`` does.
+        if self._kwargs is None:
+            return (type(self), self.args)
         return (_rebuild, (type(self), self._kwargs))
 
 
@@ -99,10 +103,6 @@ class InvalidInputError(CloudflareError, ValueError):
 
 class CredentialsError(CloudflareError):
     """No usable credentials: none, an incomplete pair, or a malformed value."""
-
-    def __init__(self, message: str) -> None:
-        self._kwargs = {"message": message}
-        super().__init__(message)
 
 
 class APIConnectionError(CloudflareError):

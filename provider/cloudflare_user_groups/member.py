@@ -12,9 +12,8 @@ from __future__ import annotations
 import copy
 import enum
 import logging
-import time
-from collections.abc import Callable, Mapping
-from typing import Any, TypedDict, TypeVar
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 import pulumi
 from pulumi.dynamic import (
@@ -65,8 +64,6 @@ OUTPUT_KEYS = (
 # Cloudflare answers "InvalidMember" with the envelope code 400 when the id is no longer a member
 # of the account (the person left it): for a removal or a read that means the membership is gone.
 INVALID_MEMBER_CODE = 400
-
-T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -249,9 +246,6 @@ def _key_from(id_: str, props: Mapping[str, Any]) -> MemberKey:
 class UserGroupMemberProvider(BaseProvider):
     """Create, read and remove one membership; see :class:`UserGroupMember`."""
 
-    # Waits between attempts while a freshly created group is not yet visible to the members API.
-    _propagation_delays = (0.5, 1.0, 2.0, 4.0, 8.0)
-
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate the inputs before any request; one failure per bad property."""
         return check_member_inputs(news)
@@ -331,19 +325,6 @@ class UserGroupMemberProvider(BaseProvider):
                 f"but the resource declares {email!r}. Nothing was changed."
             )
         return CreateResult(key.id, member_outputs(key, detail, identified_by))
-
-    def _while_propagating(self, call: Callable[[], T]) -> T:
-        """Retry a 404 for a while: Cloudflare needs a moment to see a group created just now."""
-        deadline = time.monotonic() + self.settings.propagation_timeout
-        delays = iter(self._propagation_delays)
-        while True:
-            try:
-                return call()
-            except NotFoundError:
-                delay = next(delays, self._propagation_delays[-1])
-                if time.monotonic() + delay > deadline:
-                    raise
-                time.sleep(delay)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Read the membership; a missing member or group returns the empty id (gone).

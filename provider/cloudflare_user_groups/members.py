@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import copy
 import logging
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypedDict
 
 import attrs
 import pulumi
@@ -61,8 +60,6 @@ SHOWN = 10
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
 
 class MemberOutput(TypedDict, total=False):
     """One member of the group as Cloudflare lists it."""
@@ -82,25 +79,13 @@ class MembersDrift(TypedDict):
 class MemberEmailsNotFoundError(CloudflareError):
     """Some declared emails belong to no member of the account."""
 
-    def __init__(self, message: str) -> None:
-        self._kwargs = {"message": message}
-        super().__init__(message)
-
 
 class UserGroupNotFoundError(CloudflareError):
     """The user group does not exist (or no longer exists)."""
 
-    def __init__(self, message: str) -> None:
-        self._kwargs = {"message": message}
-        super().__init__(message)
-
 
 class MemberSetMismatchError(CloudflareError):
     """An adopt-only create found members that differ from the declared set."""
-
-    def __init__(self, message: str) -> None:
-        self._kwargs = {"message": message}
-        super().__init__(message)
 
 
 def _listing(values: Iterable[str]) -> str:
@@ -393,9 +378,6 @@ def _key_from(id_: str, props: Mapping[str, Any]) -> GroupKey:
 class UserGroupMembersProvider(BaseProvider):
     """Replace, read and empty a group's whole member set; see :class:`UserGroupMembers`."""
 
-    # Waits between attempts while a freshly created group is not yet visible to the members API.
-    _propagation_delays = (0.5, 1.0, 2.0, 4.0, 8.0)
-
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate the inputs before any request; one failure per bad property."""
         return check_members_inputs(news)
@@ -512,19 +494,6 @@ class UserGroupMembersProvider(BaseProvider):
             # The echo should be the full new set; if it is not, trust a fresh listing instead.
             echoed = client.list_group_members(account_id, user_group_id, per_page=PAGE_SIZE)
         return echoed
-
-    def _while_propagating(self, call: Callable[[], T]) -> T:
-        """Retry a 404 for a while: Cloudflare needs a moment to see a group created just now."""
-        deadline = time.monotonic() + self.settings.propagation_timeout
-        delays = iter(self._propagation_delays)
-        while True:
-            try:
-                return call()
-            except NotFoundError:
-                delay = next(delays, self._propagation_delays[-1])
-                if time.monotonic() + delay > deadline:
-                    raise
-                time.sleep(delay)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Read every page of the group's members; a missing group returns the empty id (gone).

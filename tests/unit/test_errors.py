@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from cloudflare_user_groups import errors
+from cloudflare_user_groups import errors, member, members
 from cloudflare_user_groups.errors import (
     APIConnectionError,
     APIStatusError,
@@ -300,3 +300,24 @@ class TestCredentialsError:
         assert str(error) == "no credentials"
         assert isinstance(error, CloudflareError)
         assert str(pickle.loads(pickle.dumps(error))) == "no credentials"
+
+
+class TestResourceErrorsPickle:
+    @pytest.mark.parametrize(
+        "error_class",
+        [
+            member.MembershipNotFoundError,
+            member.MembershipMismatchError,
+            member.MemberEmailNotFoundError,
+            members.MemberEmailsNotFoundError,
+            members.UserGroupNotFoundError,
+            members.MemberSetMismatchError,
+            errors.CredentialsError,
+        ],
+    )
+    def test_message_only_errors_survive_pickling(self, error_class: type[Exception]) -> None:
+        """Round-trips every message-only error through pickle with its type and message."""
+        original = error_class("create UserGroupMember a/b/c: something went wrong")
+        copy = pickle.loads(pickle.dumps(original))
+        assert type(copy) is error_class
+        assert str(copy) == str(original)
