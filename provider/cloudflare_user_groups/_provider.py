@@ -8,6 +8,7 @@ lazily, in the host, on first use.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 import time
@@ -15,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import attrs
+from pulumi import ResourceOptions
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 
@@ -58,7 +60,26 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 # Bumped only together with a compatibility path in ``__setstate__``: old stacks hold this value.
 STATE_VERSION = 1
 
+# The input that carries ``ResourceOptions(import_=...)`` into an adopt-only create.
+IMPORT_ID = "import_id"
+
 T = TypeVar("T")
+
+
+def import_as_adoption(
+    props: dict[str, Any], opts: ResourceOptions | None
+) -> ResourceOptions | None:
+    """Move ``import_`` from the options into the ``import_id`` input, for an adopt-only create.
+
+    The engine cannot import dynamic resources (pulumi/pulumi#16175): its Read has no serialized
+    provider. The providers turn the ``import_id`` input into a create that only adopts.
+    """
+    if opts is None or opts.import_ is None:
+        return opts
+    props[IMPORT_ID] = opts.import_
+    opts = copy.copy(opts)
+    opts.import_ = None
+    return opts
 
 
 def is_unknown(value: object) -> bool:

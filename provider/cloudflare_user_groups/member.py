@@ -9,7 +9,6 @@ part of every stack's state (the SDK pickles the provider by reference): never r
 
 from __future__ import annotations
 
-import copy
 import enum
 import logging
 from collections.abc import Mapping
@@ -26,7 +25,7 @@ from pulumi.dynamic import (
 )
 from pulumi.dynamic import Resource as DynamicResource
 
-from cloudflare_user_groups._provider import BaseProvider, is_unknown
+from cloudflare_user_groups._provider import IMPORT_ID, BaseProvider, import_as_adoption, is_unknown
 from cloudflare_user_groups.errors import (
     APIStatusError,
     BadRequestError,
@@ -47,7 +46,6 @@ ACCOUNT_ID = "account_id"
 USER_GROUP_ID = "user_group_id"
 MEMBER_ID = "member_id"
 EMAIL = "email"
-IMPORT_ID = "import_id"
 IDENTIFIED_BY = "identified_by"
 INPUT_KEYS = (ACCOUNT_ID, USER_GROUP_ID, MEMBER_ID, EMAIL, IMPORT_ID)
 OUTPUT_KEYS = (
@@ -456,12 +454,7 @@ class UserGroupMember(DynamicResource, module="cloudflare", name="UserGroupMembe
                 EMAIL: email,
             }
         )
-        if opts is not None and opts.import_ is not None:
-            # The engine cannot import dynamic resources (pulumi/pulumi#16175): its Read has no
-            # serialized provider. Turn the import into a create that only adopts.
-            props[IMPORT_ID] = opts.import_
-            opts = copy.copy(opts)
-            opts.import_ = None
+        opts = import_as_adoption(props, opts)
         super().__init__(UserGroupMemberProvider(), resource_name, props, opts)
 
     @classmethod

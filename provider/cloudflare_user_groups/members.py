@@ -12,7 +12,6 @@ them.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypedDict
@@ -29,7 +28,7 @@ from pulumi.dynamic import (
 )
 from pulumi.dynamic import Resource as DynamicResource
 
-from cloudflare_user_groups._provider import BaseProvider, is_unknown
+from cloudflare_user_groups._provider import IMPORT_ID, BaseProvider, import_as_adoption, is_unknown
 from cloudflare_user_groups.errors import (
     CloudflareError,
     InvalidInputError,
@@ -47,7 +46,6 @@ ACCOUNT_ID = "account_id"
 USER_GROUP_ID = "user_group_id"
 MEMBER_IDS = "member_ids"
 EMAILS = "emails"
-IMPORT_ID = "import_id"
 MEMBERS = "members"
 MEMBER_COUNT = "member_count"
 DRIFT = "drift"
@@ -590,12 +588,7 @@ class UserGroupMembers(DynamicResource, module="cloudflare", name="UserGroupMemb
                 EMAILS: emails,
             }
         )
-        if opts is not None and opts.import_ is not None:
-            # The engine cannot import dynamic resources (pulumi/pulumi#16175): its Read has no
-            # serialized provider. Turn the import into a create that only adopts.
-            props[IMPORT_ID] = opts.import_
-            opts = copy.copy(opts)
-            opts.import_ = None
+        opts = import_as_adoption(props, opts)
         super().__init__(UserGroupMembersProvider(), resource_name, props, opts)
 
     @classmethod

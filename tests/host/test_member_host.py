@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures
-import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import pulumi
@@ -13,45 +11,15 @@ import pytest
 from pulumi.output import Unknown
 
 from cloudflare_user_groups import UserGroupMember
-from cloudflare_user_groups.emulator import Emulator
-from tests.conftest import ACCOUNT_ID, TOKEN, Account, seed_account
+from tests.conftest import ACCOUNT_ID, Account
 from tests.host.harness import (
     UNKNOWN,
     HostError,
     ProviderHost,
     captured_registration,
     provider_blob,
-    provider_host,
     urn,
 )
-
-_GROUPS = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def module_emulator() -> Iterator[Emulator]:
-    with Emulator(tokens=[TOKEN]) as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def host(module_emulator: Emulator) -> Iterator[ProviderHost]:
-    with provider_host() as running:
-        running.configure(
-            {
-                "cloudflare:apiToken": TOKEN,
-                "cloudflare:baseUrl": module_emulator.base_url,
-                "cloudflare-user-groups:propagationTimeout": "1",
-            }
-        )
-        yield running
-
-
-@pytest.fixture
-def world(module_emulator: Emulator) -> Account:
-    """A fresh group and fresh members in the shared emulator."""
-    module_emulator.reset_requests()
-    return seed_account(module_emulator, members=4, group=f"group{next(_GROUPS)}")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import random
 import runpy
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +15,13 @@ from pulumi.runtime.proto import provider_pb2
 
 from cloudflare_user_groups.emulator import Emulator
 from cloudflare_user_groups.members import UserGroupMembers
-from tests.conftest import ACCOUNT_ID, TOKEN, Account, seed_account
+from tests.conftest import ACCOUNT_ID, Account, seed_account
 from tests.host.harness import (
     UNKNOWN,
     HostError,
     ProviderHost,
     captured_registration,
     provider_blob,
-    provider_host,
     run_program,
 )
 from tests.host.harness import urn as member_urn
@@ -37,32 +35,6 @@ DIFF_NONE = provider_pb2.DiffResponse.DIFF_NONE
 
 def urn(name: str) -> str:
     return member_urn(name, TYPE)
-
-
-@pytest.fixture(scope="module")
-def module_emulator() -> Iterator[Emulator]:
-    with Emulator(tokens=[TOKEN]) as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def host(module_emulator: Emulator) -> Iterator[ProviderHost]:
-    with provider_host() as running:
-        running.configure(
-            {
-                "cloudflare:apiToken": TOKEN,
-                "cloudflare:baseUrl": module_emulator.base_url,
-                "cloudflare-user-groups:propagationTimeout": "1",
-            }
-        )
-        yield running
-
-
-@pytest.fixture
-def world(module_emulator: Emulator) -> Account:
-    """A fresh group and fresh members in the shared emulator."""
-    module_emulator.reset_requests()
-    return seed_account(module_emulator, members=4, group=f"members{next(_GROUPS)}")
 
 
 @pytest.fixture(scope="module")
