@@ -461,19 +461,33 @@ class CloudflareClient:
         self, account_id: str, user_group_id: str, member_ids: Sequence[str]
     ) -> list[GroupMember]:
         """Add members (existing ones stay); returns the group's members as echoed."""
-        path = self._group_path(account_id, user_group_id, "members")
-        body = [{"id": member_id} for member_id in _check_member_ids(member_ids, allow_empty=False)]
-        envelope = self._call("add group members", "POST", path, body=body)
-        return self._read_members(envelope, "add group members", "POST", path)
+        return self._write_members(
+            "add group members", "POST", account_id, user_group_id, member_ids
+        )
 
     def replace_group_members(
         self, account_id: str, user_group_id: str, member_ids: Sequence[str]
     ) -> list[GroupMember]:
         """Make ``member_ids`` the whole member set (empty clears it); returns the new members."""
+        return self._write_members(
+            "replace group members", "PUT", account_id, user_group_id, member_ids
+        )
+
+    def _write_members(
+        self,
+        operation: str,
+        method: str,
+        account_id: str,
+        user_group_id: str,
+        member_ids: Sequence[str],
+    ) -> list[GroupMember]:
+        # Both take a bare JSON array of {"id": ...}; only a replace may send an empty one.
         path = self._group_path(account_id, user_group_id, "members")
-        body = [{"id": member_id} for member_id in _check_member_ids(member_ids, allow_empty=True)]
-        envelope = self._call("replace group members", "PUT", path, body=body)
-        return self._read_members(envelope, "replace group members", "PUT", path)
+        ids = _check_member_ids(member_ids, allow_empty=method == "PUT")
+        envelope = self._call(
+            operation, method, path, body=[{"id": member_id} for member_id in ids]
+        )
+        return self._read_members(envelope, operation, method, path)
 
     def remove_group_member(
         self, account_id: str, user_group_id: str, member_id: str
