@@ -39,6 +39,7 @@ from cloudflare_user_groups.errors import (
 )
 from cloudflare_user_groups.models import GroupMember, UserGroup
 from cloudflare_user_groups.pacing import Pacer
+from tests.fakes import FakeClock
 
 TOKEN = "tok_SECRET_0123456789abcdefghijklmnopq"
 BASE = "https://api.example.test/client/v4"
@@ -75,21 +76,6 @@ def ok(result: object = None, **headers: str) -> Step:
 def fail(status: int, code: int = 1000, message: str = "failure", **headers: str) -> Step:
     body = envelope(success=False, errors=[{"code": code, "message": message}])
     return (status, body, headers)
-
-
-class FakeClock:
-    """A monotonic clock that moves only when slept on."""
-
-    def __init__(self) -> None:
-        self.now = 500.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class FakeAdapter(requests.adapters.BaseAdapter):
@@ -152,7 +138,7 @@ class Harness:
         pacer_limit: int = 1000,
     ) -> None:
         self.adapter = FakeAdapter(steps)
-        self.clock = FakeClock()
+        self.clock = FakeClock(500.0)
         self.pacer = Pacer(pacer_limit, 300, clock=self.clock, sleep=self.clock.sleep)
         self.sessions: list[requests.Session] = []
         self.client = CloudflareClient(

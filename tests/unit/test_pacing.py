@@ -20,21 +20,7 @@ from cloudflare_user_groups.pacing import (
     rate_limit_from_env,
     shared_pacer,
 )
-
-
-class FakeClock:
-    """A monotonic clock that only moves when something sleeps on it."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.fakes import FakeClock
 
 
 def fake_pacer(limit: int = 10, window: float = 60.0) -> tuple[Pacer, FakeClock]:
