@@ -25,6 +25,8 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from tests.conftest import Account
+
 PROJECT = "host-test"
 PROVIDER_KEY = "__provider"
 UNKNOWN = rpc.UNKNOWN
@@ -208,6 +210,13 @@ class ProviderHost:
             provider_pb2.DiffRequest(id=id_, urn=urn, olds=to_struct(olds), news=to_struct(news)),
         )
 
+    def up(self, urn: str, news: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """Check then Create, as `pulumi up` does for a new resource; Check must pass."""
+        checked, failures = self.check(urn, {}, news)
+        assert failures == [], failures
+        id_, outputs = self.create(urn, checked)
+        return id_, outputs, checked
+
     def update(
         self, urn: str, id_: str, olds: dict[str, Any], news: dict[str, Any]
     ) -> dict[str, Any]:
@@ -288,6 +297,16 @@ def provider_host(env: dict[str, str] | None = None) -> Iterator[ProviderHost]:
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+def declared(world: Account, blob: str, **props: Any) -> dict[str, Any]:
+    """A resource's inputs in the seeded account's group, with the serialized provider."""
+    return {
+        "account_id": world.account_id,
+        "user_group_id": world.user_group_id,
+        PROVIDER_KEY: blob,
+        **props,
+    }
 
 
 def urn(name: str, type_: str = "pulumi-python:dynamic/cloudflare:UserGroupMember") -> str:

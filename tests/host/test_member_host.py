@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures
-from typing import Any
 
 import pulumi
 import pytest
@@ -17,6 +16,7 @@ from tests.host.harness import (
     HostError,
     ProviderHost,
     captured_registration,
+    declared,
     provider_blob,
     urn,
 )
@@ -32,31 +32,12 @@ def blob() -> str:
     )
 
 
-def declared(world: Account, blob: str, **props: Any) -> dict[str, Any]:
-    return {
-        "account_id": world.account_id,
-        "user_group_id": world.user_group_id,
-        "__provider": blob,
-        **props,
-    }
-
-
-def up(
-    host: ProviderHost, name: str, news: dict[str, Any]
-) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """Check then Create, as `pulumi up` does for a new resource."""
-    checked, failures = host.check(urn(name), {}, news)
-    assert failures == []
-    id_, outputs = host.create(urn(name), checked)
-    return id_, outputs, checked
-
-
 class TestLifecycle:
     def test_full_lifecycle_by_id(self, host: ProviderHost, world: Account, blob: str) -> None:
         """Runs check, create, read, diff, update and delete with engine-shaped properties."""
         member_id = world.member_ids[0]
         news = declared(world, blob, member_id=member_id.upper())
-        id_, outputs, checked = up(host, "m1", news)
+        id_, outputs, checked = host.up(urn("m1"), news)
         assert id_ == f"{world.account_id}/{world.user_group_id}/{member_id}"
         assert outputs["member_id"] == member_id
         assert outputs["email"] == world.emails[0]
@@ -80,7 +61,7 @@ class TestLifecycle:
 
     def test_create_by_email(self, host: ProviderHost, world: Account, blob: str) -> None:
         """Resolves the email to the account member id in the host."""
-        _, outputs, _ = up(host, "m2", declared(world, blob, email=world.emails[2]))
+        _, outputs, _ = host.up(urn("m2"), declared(world, blob, email=world.emails[2]))
         assert outputs["member_id"] == world.member_ids[2]
         assert outputs["identified_by"] == "email"
 
@@ -88,7 +69,9 @@ class TestLifecycle:
         self, host: ProviderHost, world: Account, blob: str
     ) -> None:
         """Returns the empty id on Read, so refresh removes the resource from state."""
-        id_, outputs, checked = up(host, "m3", declared(world, blob, member_id=world.member_ids[1]))
+        id_, outputs, checked = host.up(
+            urn("m3"), declared(world, blob, member_id=world.member_ids[1])
+        )
         world.emulator.remove_group_member(
             world.account_id, world.user_group_id, world.member_ids[1]
         )
@@ -99,7 +82,7 @@ class TestLifecycle:
         self, host: ProviderHost, world: Account, blob: str
     ) -> None:
         """Succeeds when the membership was removed out of band."""
-        id_, outputs, _ = up(host, "m4", declared(world, blob, member_id=world.member_ids[1]))
+        id_, outputs, _ = host.up(urn("m4"), declared(world, blob, member_id=world.member_ids[1]))
         world.emulator.remove_group_member(
             world.account_id, world.user_group_id, world.member_ids[1]
         )
@@ -110,7 +93,7 @@ class TestLifecycle:
         world.emulator.add_group_members(
             world.account_id, world.user_group_id, [world.member_ids[3]]
         )
-        _, outputs, _ = up(host, "m5", declared(world, blob, member_id=world.member_ids[3]))
+        _, outputs, _ = host.up(urn("m5"), declared(world, blob, member_id=world.member_ids[3]))
         assert outputs["member_id"] == world.member_ids[3]
         assert world.emulator.group_member_ids(world.account_id, world.user_group_id) == {
             world.member_ids[3]
@@ -150,7 +133,7 @@ class TestPreview:
         self, host: ProviderHost, world: Account, blob: str
     ) -> None:
         """Predicts a replacement when the group id is unknown during preview."""
-        id_, outputs, _ = up(host, "p3", declared(world, blob, member_id=world.member_ids[0]))
+        id_, outputs, _ = host.up(urn("p3"), declared(world, blob, member_id=world.member_ids[0]))
         news = declared(world, blob, user_group_id=UNKNOWN, member_id=world.member_ids[0])
         result = host.diff(urn("p3"), id_, outputs, news)
         assert result.changes == result.DIFF_SOME
@@ -160,7 +143,9 @@ class TestPreview:
         self, host: ProviderHost, world: Account, blob: str
     ) -> None:
         """Reports no change when only the serialized provider differs (a package upgrade)."""
-        id_, outputs, checked = up(host, "p4", declared(world, blob, member_id=world.member_ids[0]))
+        id_, outputs, checked = host.up(
+            urn("p4"), declared(world, blob, member_id=world.member_ids[0])
+        )
         olds = {**outputs, "__provider": base64.b64encode(b"an older provider").decode()}
         result = host.diff(urn("p4"), id_, olds, checked)
         assert result.changes == result.DIFF_NONE
@@ -187,7 +172,7 @@ class TestExisting:
         news = registration.inputs
         assert news["import_id"] == key
         world.emulator.reset_requests()
-        id_, outputs, checked = up(host, "adopted", news)
+        id_, outputs, checked = host.up(urn("adopted"), news)
         assert id_ == key
         assert world.emulator.request_count() == 1
         assert world.emulator.request_count(method="POST") == 0
@@ -235,7 +220,7 @@ class TestConcurrency:
         """Creates four memberships at once through the host's worker threads."""
 
         def create(member_id: str) -> str:
-            return up(host, f"c-{member_id}", declared(world, blob, member_id=member_id))[0]
+            return host.up(urn(f"c-{member_id}"), declared(world, blob, member_id=member_id))[0]
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
             ids = list(pool.map(create, world.member_ids))

@@ -21,6 +21,7 @@ from tests.host.harness import (
     HostError,
     ProviderHost,
     captured_registration,
+    declared,
     provider_blob,
     run_program,
 )
@@ -47,25 +48,6 @@ def blob() -> str:
     )
 
 
-def declared(world: Account, blob: str, **props: Any) -> dict[str, Any]:
-    return {
-        "account_id": world.account_id,
-        "user_group_id": world.user_group_id,
-        "__provider": blob,
-        **props,
-    }
-
-
-def up(
-    host: ProviderHost, name: str, news: dict[str, Any]
-) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """Check then Create, as `pulumi up` does for a new resource."""
-    checked, failures = host.check(urn(name), {}, news)
-    assert failures == []
-    id_, outputs = host.create(urn(name), checked)
-    return id_, outputs, checked
-
-
 def in_group(world: Account) -> set[str]:
     return world.emulator.group_member_ids(world.account_id, world.user_group_id)
 
@@ -81,7 +63,7 @@ class TestLifecycle:
             world.account_id, world.user_group_id, [world.member_ids[3]]
         )
         ids = [world.member_ids[1].upper(), world.member_ids[0]]
-        id_, outputs, checked = up(host, "s1", declared(world, blob, member_ids=ids))
+        id_, outputs, checked = host.up(urn("s1"), declared(world, blob, member_ids=ids))
         assert id_ == f"{world.account_id}/{world.user_group_id}"
         assert in_group(world) == set(world.member_ids[:2])  # the undeclared member is removed
         assert outputs["member_ids"] == sorted(world.member_ids[:2])
@@ -116,8 +98,8 @@ class TestLifecycle:
         """Creates 1,200 members with one PUT and reads them back with three list requests."""
         big = seed_account(module_emulator, members=1200, group=f"big{next(_GROUPS)}")
         module_emulator.reset_requests()
-        id_, outputs, checked = up(
-            host, "s2", declared(big, blob, member_ids=list(reversed(big.member_ids)))
+        id_, outputs, checked = host.up(
+            urn("s2"), declared(big, blob, member_ids=list(reversed(big.member_ids)))
         )
         assert module_emulator.request_count() == 1
         assert outputs["member_count"] == 1200
@@ -132,7 +114,7 @@ class TestLifecycle:
     ) -> None:
         """Reports no change for the same members reordered, repeated and re-cased."""
         ids = list(world.member_ids[:3])
-        id_, outputs, checked = up(host, "s3", declared(world, blob, member_ids=ids))
+        id_, outputs, checked = host.up(urn("s3"), declared(world, blob, member_ids=ids))
         shuffled = [ids[2].upper(), ids[0], ids[1], ids[0], ids[2]]
         random.Random(7).shuffle(shuffled)
         later, _ = host.check(urn("s3"), checked, declared(world, blob, member_ids=shuffled))
@@ -145,7 +127,7 @@ class TestLifecycle:
     ) -> None:
         """Reports no change when a member declared by id is also, or instead, declared by email."""
         ids = list(world.member_ids[:2])
-        id_, outputs, checked = up(host, "s4", declared(world, blob, member_ids=ids))
+        id_, outputs, checked = host.up(urn("s4"), declared(world, blob, member_ids=ids))
         for extra in (
             {"member_ids": ids, "emails": [world.emails[0].upper()]},
             {"member_ids": [ids[1]], "emails": [world.emails[0]]},
@@ -158,8 +140,8 @@ class TestLifecycle:
         self, host: ProviderHost, world: Account, blob: str
     ) -> None:
         """Shows out-of-band changes after a refresh and puts the group back on the next update."""
-        id_, outputs, checked = up(
-            host, "s5", declared(world, blob, member_ids=list(world.member_ids[:2]))
+        id_, outputs, checked = host.up(
+            urn("s5"), declared(world, blob, member_ids=list(world.member_ids[:2]))
         )
         world.emulator.add_group_members(
             world.account_id, world.user_group_id, [world.member_ids[2]]
@@ -187,8 +169,8 @@ class TestLifecycle:
 
     def test_group_deleted_out_of_band(self, host: ProviderHost, world: Account, blob: str) -> None:
         """Reads a deleted group as gone and deletes it without error."""
-        id_, outputs, checked = up(
-            host, "s6", declared(world, blob, member_ids=[world.member_ids[0]])
+        id_, outputs, checked = host.up(
+            urn("s6"), declared(world, blob, member_ids=[world.member_ids[0]])
         )
         world.emulator.delete_user_group(world.account_id, world.user_group_id)
         read_id, _, _ = host.read(urn("s6"), id_, outputs, checked)
@@ -198,7 +180,7 @@ class TestLifecycle:
     def test_empty_set(self, host: ProviderHost, world: Account, blob: str) -> None:
         """Keeps an explicitly empty group empty and survives the wire as empty lists."""
         world.emulator.add_group_members(world.account_id, world.user_group_id, world.member_ids)
-        id_, outputs, checked = up(host, "s7", declared(world, blob, member_ids=[]))
+        id_, outputs, checked = host.up(urn("s7"), declared(world, blob, member_ids=[]))
         assert in_group(world) == set()
         assert (checked["member_ids"], checked["emails"]) == ([], [])
         assert (outputs["members"], outputs["member_ids"]) == ([], [])
@@ -236,7 +218,9 @@ class TestPreview:
         self, host: ProviderHost, world: Account, blob: str
     ) -> None:
         """Predicts an update, never an unknown diff, while the member list is unknown."""
-        id_, outputs, _ = up(host, "p2", declared(world, blob, member_ids=[world.member_ids[0]]))
+        id_, outputs, _ = host.up(
+            urn("p2"), declared(world, blob, member_ids=[world.member_ids[0]])
+        )
         result = host.diff(urn("p2"), id_, outputs, declared(world, blob, member_ids=UNKNOWN))
         assert result.changes == result.DIFF_SOME
         assert list(result.replaces) == []
@@ -245,7 +229,9 @@ class TestPreview:
         self, host: ProviderHost, world: Account, blob: str
     ) -> None:
         """Predicts a replacement, new set first, when the group id changes."""
-        id_, outputs, _ = up(host, "p3", declared(world, blob, member_ids=[world.member_ids[0]]))
+        id_, outputs, _ = host.up(
+            urn("p3"), declared(world, blob, member_ids=[world.member_ids[0]])
+        )
         news = declared(world, blob, user_group_id=UNKNOWN, member_ids=[world.member_ids[0]])
         result = host.diff(urn("p3"), id_, outputs, news)
         assert result.changes == result.DIFF_SOME
@@ -276,7 +262,7 @@ class TestExisting:
         news = registration.inputs
         assert news["import_id"] == key
         world.emulator.reset_requests()
-        id_, outputs, checked = up(host, "adopted", news)
+        id_, outputs, checked = host.up(urn("adopted"), news)
         assert id_ == key
         assert outputs["member_count"] == 2
         assert world.emulator.request_count() == 1
