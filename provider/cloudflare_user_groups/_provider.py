@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import attrs
 from pulumi import ResourceOptions
-from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 from pulumi.output import Unknown
 
 from cloudflare_user_groups import pacing
@@ -30,6 +30,7 @@ from cloudflare_user_groups.client import (
     RetryPolicy,
 )
 from cloudflare_user_groups.errors import InvalidInputError, NotFoundError
+from cloudflare_user_groups.models import validate_identifier
 
 # Keys shared with pulumi-cloudflare, so that a stack that already configures that provider
 # configures this one too.
@@ -85,6 +86,28 @@ def import_as_adoption(
 def is_unknown(value: object) -> bool:
     """Tell whether a property is still unknown (a preview before its source resource exists)."""
     return isinstance(value, Unknown)
+
+
+def check_identifier(
+    news: Mapping[str, Any], prop: str, inputs: dict[str, Any], failures: list[CheckFailure]
+) -> None:
+    """Put the identifier ``prop`` into ``inputs`` lower-cased, or record why it is refused.
+
+    A value still unknown during preview passes as it is.
+    """
+    value = news.get(prop)
+    if is_unknown(value):
+        inputs[prop] = value
+        return
+    try:
+        inputs[prop] = validate_identifier(value, prop)
+    except InvalidInputError as error:
+        failures.append(CheckFailure(prop, error.rule))
+
+
+def same_text(new: Any, old: Any) -> bool:
+    """Tell whether two property values are the same string, ignoring case."""
+    return isinstance(new, str) and isinstance(old, str) and new.lower() == old.lower()
 
 
 @attrs.frozen

@@ -25,7 +25,14 @@ from pulumi.dynamic import (
 )
 from pulumi.dynamic import Resource as DynamicResource
 
-from cloudflare_user_groups._provider import IMPORT_ID, BaseProvider, import_as_adoption, is_unknown
+from cloudflare_user_groups._provider import (
+    IMPORT_ID,
+    BaseProvider,
+    check_identifier,
+    import_as_adoption,
+    is_unknown,
+    same_text,
+)
 from cloudflare_user_groups.errors import (
     APIStatusError,
     BadRequestError,
@@ -39,7 +46,6 @@ from cloudflare_user_groups.models import (
     MemberKey,
     User,
     validate_email,
-    validate_identifier,
 )
 
 ACCOUNT_ID = "account_id"
@@ -100,25 +106,12 @@ def is_gone(error: CloudflareError) -> bool:
     return isinstance(error, BadRequestError) and error.has_code(INVALID_MEMBER_CODE)
 
 
-def _check_identifier(
-    news: Mapping[str, Any], prop: str, inputs: dict[str, Any], failures: list[CheckFailure]
-) -> None:
-    value = news.get(prop)
-    if is_unknown(value):
-        inputs[prop] = value
-        return
-    try:
-        inputs[prop] = validate_identifier(value, prop)
-    except InvalidInputError as error:
-        failures.append(CheckFailure(prop, error.rule))
-
-
 def check_member_inputs(news: Mapping[str, Any]) -> CheckResult:
     """Validate and normalise the inputs of a ``UserGroupMember``; unknown values pass."""
     inputs: dict[str, Any] = {}
     failures: list[CheckFailure] = []
-    _check_identifier(news, ACCOUNT_ID, inputs, failures)
-    _check_identifier(news, USER_GROUP_ID, inputs, failures)
+    check_identifier(news, ACCOUNT_ID, inputs, failures)
+    check_identifier(news, USER_GROUP_ID, inputs, failures)
 
     has_member_id = news.get(MEMBER_ID) is not None
     has_email = news.get(EMAIL) is not None
@@ -132,7 +125,7 @@ def check_member_inputs(news: Mapping[str, Any]) -> CheckResult:
             )
         )
     if has_member_id:
-        _check_identifier(news, MEMBER_ID, inputs, failures)
+        check_identifier(news, MEMBER_ID, inputs, failures)
     if has_email:
         email = news.get(EMAIL)
         if is_unknown(email):
@@ -175,10 +168,6 @@ def _check_import_id(import_id: Any, inputs: dict[str, Any], failures: list[Chec
             )
 
 
-def _same(new: Any, old: Any) -> bool:
-    return isinstance(new, str) and isinstance(old, str) and new.lower() == old.lower()
-
-
 def diff_member(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
     """Compare the old outputs with the new inputs; any identity change is a replacement.
 
@@ -187,12 +176,12 @@ def diff_member(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
     or email recorded in state matches.
     """
     replaces = [
-        key for key in (ACCOUNT_ID, USER_GROUP_ID) if not _same(news.get(key), olds.get(key))
+        key for key in (ACCOUNT_ID, USER_GROUP_ID) if not same_text(news.get(key), olds.get(key))
     ]
     if news.get(MEMBER_ID) is not None:
-        if not _same(news.get(MEMBER_ID), olds.get(MEMBER_ID)):
+        if not same_text(news.get(MEMBER_ID), olds.get(MEMBER_ID)):
             replaces.append(MEMBER_ID)
-    elif not _same(news.get(EMAIL), olds.get(EMAIL)):
+    elif not same_text(news.get(EMAIL), olds.get(EMAIL)):
         replaces.append(EMAIL)
     if not replaces:
         return DiffResult(changes=False, replaces=[], delete_before_replace=False)
@@ -317,7 +306,7 @@ class UserGroupMemberProvider(BaseProvider):
                 "Nothing was changed. Remove the import_ option to add the member instead."
             ) from error
         email = props.get(EMAIL)
-        if identified_by == EMAIL and not _same(email, detail.email):
+        if identified_by == EMAIL and not same_text(email, detail.email):
             raise MembershipMismatchError(
                 f"import UserGroupMember {key.id}: the member's email is {detail.email!r}, "
                 f"but the resource declares {email!r}. Nothing was changed."
@@ -375,7 +364,7 @@ class UserGroupMemberProvider(BaseProvider):
         member = listed.get(key.member_id)
         if member is None:
             return _Gone.GONE
-        if not (_same(member.email, props.get(EMAIL)) and member.status == props.get("status")):
+        if not (same_text(member.email, props.get(EMAIL)) and member.status == props.get("status")):
             return None  # changed since the last read: fetch fresh details
         user = props.get("user") or {}
         return GroupMemberDetail(

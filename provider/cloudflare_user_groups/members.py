@@ -28,7 +28,14 @@ from pulumi.dynamic import (
 )
 from pulumi.dynamic import Resource as DynamicResource
 
-from cloudflare_user_groups._provider import IMPORT_ID, BaseProvider, import_as_adoption, is_unknown
+from cloudflare_user_groups._provider import (
+    IMPORT_ID,
+    BaseProvider,
+    check_identifier,
+    import_as_adoption,
+    is_unknown,
+    same_text,
+)
 from cloudflare_user_groups.errors import (
     CloudflareError,
     InvalidInputError,
@@ -138,19 +145,6 @@ def _check_list(
     inputs[prop] = items if any(is_unknown(item) for item in items) else sorted(set(items))
 
 
-def _check_identifier(
-    news: Mapping[str, Any], prop: str, inputs: dict[str, Any], failures: list[CheckFailure]
-) -> None:
-    value = news.get(prop)
-    if is_unknown(value):
-        inputs[prop] = value
-        return
-    try:
-        inputs[prop] = validate_identifier(value, prop)
-    except InvalidInputError as error:
-        failures.append(CheckFailure(prop, error.rule))
-
-
 def _check_import_id(import_id: Any, inputs: dict[str, Any], failures: list[CheckFailure]) -> None:
     if is_unknown(import_id):
         inputs[IMPORT_ID] = import_id
@@ -183,8 +177,8 @@ def check_members_inputs(news: Mapping[str, Any]) -> CheckResult:
     """
     inputs: dict[str, Any] = {}
     failures: list[CheckFailure] = []
-    _check_identifier(news, ACCOUNT_ID, inputs, failures)
-    _check_identifier(news, USER_GROUP_ID, inputs, failures)
+    check_identifier(news, ACCOUNT_ID, inputs, failures)
+    check_identifier(news, USER_GROUP_ID, inputs, failures)
     if news.get(MEMBER_IDS) is None and news.get(EMAILS) is None:
         failures.append(
             CheckFailure(
@@ -288,10 +282,6 @@ def pending_change(olds: Mapping[str, Any], news: Mapping[str, Any]) -> MemberSe
     )
 
 
-def _same(new: Any, old: Any) -> bool:
-    return isinstance(new, str) and isinstance(old, str) and new.lower() == old.lower()
-
-
 def diff_members(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult:
     """Compare the old outputs with the new inputs as sets; only a new group is a replacement.
 
@@ -299,7 +289,7 @@ def diff_members(olds: Mapping[str, Any], news: Mapping[str, Any]) -> DiffResult
     answer is never "unknown": an unknown member list counts as a change.
     """
     replaces = [
-        key for key in (ACCOUNT_ID, USER_GROUP_ID) if not _same(news.get(key), olds.get(key))
+        key for key in (ACCOUNT_ID, USER_GROUP_ID) if not same_text(news.get(key), olds.get(key))
     ]
     if replaces:
         # Another group: the new set goes in before the old group is emptied; they never overlap.
